@@ -1,0 +1,414 @@
+//! The model file: one self-describing, versioned, checksummed file holding everything a
+//! [`Classifier`] needs.
+//!
+//! Layout (all integers little-endian):
+//!
+//! | bytes | content |
+//! |---|---|
+//! | 0..8 | magic `\x89RFM\r\n\x1a\n` (catches text-mode transfers, like PNG's) |
+//! | 8..12 | format version, `u32` |
+//! | 12..20 | payload length, `u64` |
+//! | 20..52 | SHA-256 of the payload |
+//! | 52.. | payload: [postcard](https://docs.rs/postcard) of the sections below |
+//!
+//! The payload's sections are: a JSON header (class names, review thresholds, the full
+//! training configuration — analyser, features, solver — and training metadata, readable
+//! by `redflag inspect` and by eye), the vocabulary, the TF-IDF weights and the logistic
+//! weights. Reading checks, in order: magic, version, length (truncation), checksum
+//! (tampering), then decodes and cross-checks every section, so a damaged or hostile file
+//! gets an error naming the problem, never a panic.
+//!
+//! ```
+//! use redflag::bundle::{read_model, ModelFileError};
+//!
+//! let err = read_model(b"definitely not a model").unwrap_err();
+//! assert!(matches!(err.kind(), redflag::ErrorKind::ModelFile(ModelFileError::NotAModel)));
+//! ```
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::classifier::{Classifier, ModelMeta};
+use crate::error::{Error, Result};
+use crate::features::{TfIdf, Vectorizer, Vocabulary};
+use crate::model::logistic::LogisticModel;
+use crate::model::ReviewPolicy;
+use crate::text::Analyzer;
+use crate::train::TrainConfig;
+
+/// The first eight bytes of every model file.
+pub const MAGIC: [u8; 8] = *b"\x89RFM\r\n\x1a\n";
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// Size of the fixed header before the payload.
+pub const HEADER_LEN: usize = 8 + 4 + 8 + 32;
+/// Largest model file accepted (checked before anything is allocated).
+pub const MAX_MODEL_BYTES: u64 = 1 << 30;
+
+/// The default model, trained from the recipe in `datasets/` and embedded at build time.
+pub static DEFAULT_MODEL: &[u8] = include_bytes!("../../models/default.rfm");
+
+/// Why a model file cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelFileError {
+    /// The file does not start with redflag's magic bytes.
+    #[error("not a redflag model file (wrong magic bytes)")]
+    NotAModel,
+    /// The file is of a format version this build cannot read.
+    #[error("model format version {found} is not supported by this redflag (it reads version {supported}); use a matching redflag release or retrain")]
+    UnsupportedVersion {
+        /// Version in the file.
+        found: u32,
+        /// Version this build reads.
+        supported: u32,
+    },
+    /// The file is shorter than its header says.
+    #[error("model file is truncated: {actual} bytes where the header promises {expected}")]
+    Truncated {
+        /// Bytes the header promises.
+        expected: u64,
+        /// Bytes present.
+        actual: u64,
+    },
+    /// Bytes follow the payload.
+    #[error("model file has {0} unexpected bytes after its payload")]
+    TrailingBytes(u64),
+    /// The payload does not match its checksum: the file was altered or damaged.
+    #[error("model file checksum mismatch (expected {expected}, found {actual}): the file was altered or damaged")]
+    ChecksumMismatch {
+        /// Checksum stored in the header.
+        expected: String,
+        /// Checksum of the payload as read.
+        actual: String,
+    },
+    /// The file is larger than [`MAX_MODEL_BYTES`].
+    #[error("model file is {size} bytes, more than the {limit}-byte limit")]
+    TooLarge {
+        /// Declared or actual size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The payload passed its checksum but does not decode.
+    #[error("model file payload does not decode: {0}")]
+    Decode(String),
+    /// The sections decode but disagree with each other.
+    #[error("model file is inconsistent: {0}")]
+    Invalid(String),
+    /// This binary was built without a default model.
+    #[error("this redflag binary was built without an embedded default model (models/default.rfm was empty); pass --model FILE")]
+    NoDefaultModel,
+}
+
+/// The human-readable part of a model file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelHeader {
+    /// Always `"redflag-model"`.
+    pub format: String,
+    /// Class names in score order.
+    pub classes: Vec<String>,
+    /// Review thresholds.
+    pub review: ReviewPolicy,
+    /// The configuration the model was trained with.
+    pub config: TrainConfig,
+    /// Facts about training.
+    pub meta: ModelMeta,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    header_json: String,
+    vocabulary: Vocabulary,
+    tfidf: TfIdf,
+    logistic: LogisticModel,
+}
+
+/// Serialises a classifier into model-file bytes. Deterministic: the same classifier
+/// always gives the same bytes.
+pub fn write_model(classifier: &Classifier) -> Result<Vec<u8>> {
+    let header = ModelHeader {
+        format: "redflag-model".into(),
+        classes: classifier.classes.clone(),
+        review: classifier.review.clone(),
+        config: classifier.config.clone(),
+        meta: classifier.meta.clone(),
+    };
+    let payload = Payload {
+        header_json: serde_json::to_string_pretty(&header)
+            .map_err(|e| ModelFileError::Decode(e.to_string()))?,
+        vocabulary: classifier.vectorizer.vocabulary().clone(),
+        tfidf: classifier.vectorizer.tfidf().clone(),
+        logistic: classifier.logistic.clone(),
+    };
+    let body = postcard::to_stdvec(&payload).map_err(|e| ModelFileError::Decode(e.to_string()))?;
+    let mut out = Vec::with_capacity(HEADER_LEN + body.len());
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    out.extend_from_slice(&Sha256::digest(&body));
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+/// Writes a classifier to `path` (atomically: a temporary file renamed into place).
+pub fn save_model(classifier: &Classifier, path: &Path) -> Result<()> {
+    let bytes = write_model(classifier)?;
+    let tmp = path.with_extension("rfm.tmp");
+    std::fs::write(&tmp, &bytes).map_err(|e| Error::io(Some(tmp.clone()), e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(Some(path.to_path_buf()), e))
+}
+
+/// Checks the fixed header and checksum; returns the version and the verified payload.
+fn verified_payload(bytes: &[u8]) -> Result<&[u8], ModelFileError> {
+    if bytes.len() < 8 || bytes[..8] != MAGIC {
+        return Err(ModelFileError::NotAModel);
+    }
+    if bytes.len() < 12 {
+        return Err(ModelFileError::Truncated {
+            expected: HEADER_LEN as u64,
+            actual: bytes.len() as u64,
+        });
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+    if version != FORMAT_VERSION {
+        return Err(ModelFileError::UnsupportedVersion {
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    if bytes.len() < HEADER_LEN {
+        return Err(ModelFileError::Truncated {
+            expected: HEADER_LEN as u64,
+            actual: bytes.len() as u64,
+        });
+    }
+    let len = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
+    if len > MAX_MODEL_BYTES {
+        return Err(ModelFileError::TooLarge {
+            size: len,
+            limit: MAX_MODEL_BYTES,
+        });
+    }
+    let expected_total = HEADER_LEN as u64 + len;
+    let actual = bytes.len() as u64;
+    if actual < expected_total {
+        return Err(ModelFileError::Truncated {
+            expected: expected_total,
+            actual,
+        });
+    }
+    if actual > expected_total {
+        return Err(ModelFileError::TrailingBytes(actual - expected_total));
+    }
+    let payload = &bytes[HEADER_LEN..];
+    let digest = Sha256::digest(payload);
+    if digest[..] != bytes[20..52] {
+        return Err(ModelFileError::ChecksumMismatch {
+            expected: hex(&bytes[20..52]),
+            actual: hex(&digest),
+        });
+    }
+    Ok(payload)
+}
+
+/// The SHA-256 of a model file's payload as stored in its header (hex), after verifying it.
+pub fn checksum(bytes: &[u8]) -> Result<String> {
+    verified_payload(bytes)?;
+    Ok(hex(&bytes[20..52]))
+}
+
+/// Reads only the JSON header of a model file (after verifying magic, version and checksum).
+pub fn read_header(bytes: &[u8]) -> Result<ModelHeader> {
+    let payload: Payload = decode(bytes)?;
+    serde_json::from_str(&payload.header_json)
+        .map_err(|e| ModelFileError::Decode(format!("header: {e}")).into())
+}
+
+fn decode(bytes: &[u8]) -> Result<Payload> {
+    if bytes.is_empty() {
+        return Err(ModelFileError::NoDefaultModel.into());
+    }
+    let payload = verified_payload(bytes)?;
+    Ok(postcard::from_bytes(payload).map_err(|e| ModelFileError::Decode(e.to_string()))?)
+}
+
+/// Reads a classifier from model-file bytes.
+pub fn read_model(bytes: &[u8]) -> Result<Classifier> {
+    let payload = decode(bytes)?;
+    let header: ModelHeader = serde_json::from_str(&payload.header_json)
+        .map_err(|e| ModelFileError::Decode(format!("header: {e}")))?;
+    if header.format != "redflag-model" {
+        return Err(ModelFileError::Invalid(format!("format is {:?}", header.format)).into());
+    }
+    let invalid = |e: Error| -> Error { ModelFileError::Invalid(e.to_string()).into() };
+    let analyzer = Analyzer::new(header.config.analyzer.clone()).map_err(|e| invalid(e.into()))?;
+    let vectorizer = Vectorizer::from_parts(analyzer, payload.vocabulary, payload.tfidf)
+        .map_err(|e| invalid(e.into()))?;
+    Classifier::from_parts(
+        header.classes,
+        vectorizer,
+        payload.logistic,
+        header.review,
+        header.config,
+        header.meta,
+    )
+    .map_err(invalid)
+}
+
+/// Reads a classifier from a file, refusing files over [`MAX_MODEL_BYTES`] before reading.
+pub fn load_model(path: &Path) -> Result<Classifier> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| Error::io(Some(path.to_path_buf()), e))?
+        .len();
+    if size > MAX_MODEL_BYTES + HEADER_LEN as u64 {
+        return Err(ModelFileError::TooLarge {
+            size,
+            limit: MAX_MODEL_BYTES,
+        }
+        .into());
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(Some(path.to_path_buf()), e))?;
+    read_model(&bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::LabeledRecord;
+    use crate::ScoreScratch;
+
+    fn tiny() -> Classifier {
+        let rec = |t: &str, l: &str| LabeledRecord {
+            id: t.into(),
+            text: t.into(),
+            label: l.into(),
+            source: None,
+            slice: None,
+            group: None,
+        };
+        let data = [
+            rec("send monero to the brothers at the front", "appeal"),
+            rec("donate bitcoin for the fighters now", "appeal"),
+            rec("glory to the martyrs of the caliphate", "propaganda"),
+            rec(
+                "police say the suspect sent bitcoin to fighters",
+                "reporting",
+            ),
+            rec("our mosque collects zakat for families", "benign"),
+            rec("the football match was great", "benign"),
+        ];
+        let mut c = TrainConfig::default();
+        c.features.min_df = 1.into();
+        c.description = "tiny test model".into();
+        c.check().unwrap().fit(&data).unwrap()
+    }
+
+    fn model_error(bytes: &[u8]) -> ModelFileError {
+        match read_model(bytes).unwrap_err().into_kind() {
+            crate::ErrorKind::ModelFile(e) => e,
+            other => panic!("expected a model-file error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn round_trip_preserves_every_part_and_every_score() {
+        let model = tiny();
+        let bytes = write_model(&model).unwrap();
+        let back = read_model(&bytes).unwrap();
+        assert_eq!(back.classes(), model.classes());
+        assert_eq!(back.review_policy(), model.review_policy());
+        assert_eq!(back.config(), model.config());
+        assert_eq!(back.meta(), model.meta());
+        assert_eq!(back.vectorizer(), model.vectorizer());
+        assert_eq!(back.logistic(), model.logistic());
+        let (mut s1, mut s2) = (ScoreScratch::default(), ScoreScratch::default());
+        for text in [
+            "send monero",
+            "the match",
+            "",
+            "zakat for the fighters at the front",
+        ] {
+            assert_eq!(
+                model.score(text, &mut s1, true),
+                back.score(text, &mut s2, true)
+            );
+        }
+        assert_eq!(
+            write_model(&back).unwrap(),
+            bytes,
+            "re-serialising is byte-identical"
+        );
+        let header = read_header(&bytes).unwrap();
+        assert_eq!(header.meta.description, "tiny test model");
+        assert_eq!(checksum(&bytes).unwrap().len(), 64);
+    }
+
+    #[test]
+    fn other_version_truncated_tampered_and_trailing_files_are_named() {
+        let bytes = write_model(&tiny()).unwrap();
+        let mut v2 = bytes.clone();
+        v2[8..12].copy_from_slice(&2u32.to_le_bytes());
+        assert_eq!(
+            model_error(&v2),
+            ModelFileError::UnsupportedVersion {
+                found: 2,
+                supported: 1
+            }
+        );
+        assert!(matches!(
+            model_error(&bytes[..bytes.len() - 10]),
+            ModelFileError::Truncated { .. }
+        ));
+        assert!(matches!(
+            model_error(&bytes[..30]),
+            ModelFileError::Truncated { .. }
+        ));
+        let mut tampered = bytes.clone();
+        let mid = HEADER_LEN + (bytes.len() - HEADER_LEN) / 2;
+        tampered[mid] ^= 0x01;
+        assert!(matches!(
+            model_error(&tampered),
+            ModelFileError::ChecksumMismatch { .. }
+        ));
+        let mut trailing = bytes.clone();
+        trailing.extend_from_slice(b"xx");
+        assert_eq!(model_error(&trailing), ModelFileError::TrailingBytes(2));
+        let mut huge = bytes.clone();
+        huge[12..20].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(matches!(
+            model_error(&huge),
+            ModelFileError::TooLarge { .. }
+        ));
+        assert_eq!(model_error(b"GIF89a..."), ModelFileError::NotAModel);
+        assert_eq!(model_error(b""), ModelFileError::NoDefaultModel);
+        let msg = read_model(&v2).unwrap_err().to_string();
+        assert!(msg.contains("version 2"), "{msg}");
+    }
+
+    #[test]
+    fn a_payload_with_a_valid_checksum_but_inconsistent_sections_is_rejected() {
+        let model = tiny();
+        let mut broken = model.clone();
+        broken.classes.pop();
+        // Bypass from_parts: write a file whose class list disagrees with the weights.
+        let bytes = write_model(&broken).unwrap();
+        assert!(matches!(model_error(&bytes), ModelFileError::Invalid(_)));
+        // Garbage payload with a correct checksum.
+        let body = b"\xff\xff\xff\xff garbage".to_vec();
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&MAGIC);
+        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&Sha256::digest(&body));
+        bytes.extend_from_slice(&body);
+        assert!(matches!(model_error(&bytes), ModelFileError::Decode(_)));
+    }
+}

@@ -1,0 +1,260 @@
+//! The fitted pipeline: analyser → vectoriser → logistic model → review decision and reasons.
+//!
+//! A [`Classifier`] is what a model file holds and what `redflag score` runs. It is
+//! immutable, `Send + Sync`, and scores one text at a time with a per-thread
+//! [`ScoreScratch`], so batches parallelise without locks.
+//!
+//! ```no_run
+//! let classifier = redflag::Classifier::default_model().unwrap();
+//! let mut scratch = redflag::ScoreScratch::default();
+//! let p = classifier.score("send zakat for the brothers at the front, XMR only", &mut scratch, true);
+//! println!("{} review={} reasons={:?}", classifier.classes()[p.label], p.review, p.reasons);
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::features::{SparseRow, Vectorizer, VectorizerScratch};
+use crate::model::logistic::LogisticModel;
+use crate::model::{Reason, ReviewPolicy};
+use crate::text::Span;
+use crate::train::TrainConfig;
+
+/// How many reasons a prediction carries at most.
+pub const MAX_REASONS: usize = 5;
+/// How many spans one reason carries at most.
+pub const MAX_SPANS_PER_REASON: usize = 16;
+
+/// Facts about how a model was made, stored in the model file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ModelMeta {
+    /// redflag version that trained the model.
+    pub crate_version: String,
+    /// Free-form description (e.g. what the training data was).
+    pub description: String,
+    /// Training data: one entry per input file.
+    pub data: Vec<DataFile>,
+    /// Training rows per class.
+    pub rows_per_class: std::collections::BTreeMap<String, u64>,
+    /// Total training rows.
+    pub rows: u64,
+    /// Feature columns.
+    pub n_features: u64,
+    /// Whether the solver converged, its iterations and final loss.
+    pub solver: String,
+}
+
+/// One training input file, identified by name and content hash.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataFile {
+    /// File name as given on the command line.
+    pub name: String,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    /// Records read from it.
+    pub records: u64,
+}
+
+/// The outcome of scoring one text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prediction {
+    /// Probability per class, in the model's class order; finite, summing to 1.
+    pub probabilities: Vec<f64>,
+    /// Index of the most probable class.
+    pub label: usize,
+    /// True when a review class reached its threshold.
+    pub review: bool,
+    /// The class the reasons explain: the flagged class, else the most probable review
+    /// class; `None` when the model has no review classes.
+    pub explained: Option<usize>,
+    /// Features that pushed toward the explained class, strongest first.
+    pub reasons: Vec<Reason>,
+}
+
+/// Reusable per-thread buffers for [`Classifier::score`].
+#[derive(Debug, Default)]
+pub struct ScoreScratch {
+    vector: VectorizerScratch,
+}
+
+/// A fitted model: everything needed to score and explain text.
+#[derive(Clone, Debug)]
+pub struct Classifier {
+    pub(crate) classes: Vec<String>,
+    pub(crate) vectorizer: Vectorizer,
+    pub(crate) logistic: LogisticModel,
+    pub(crate) review: ReviewPolicy,
+    pub(crate) review_index: Vec<(usize, f64)>,
+    pub(crate) config: TrainConfig,
+    pub(crate) meta: ModelMeta,
+}
+
+impl Classifier {
+    /// Assembles a classifier from parts, checking that they agree.
+    pub fn from_parts(
+        classes: Vec<String>,
+        vectorizer: Vectorizer,
+        logistic: LogisticModel,
+        review: ReviewPolicy,
+        config: TrainConfig,
+        meta: ModelMeta,
+    ) -> Result<Self> {
+        vectorizer.check()?;
+        logistic.check_shape()?;
+        if logistic.n_features() != vectorizer.n_features() {
+            return Err(Error::config(format!(
+                "the model has {} weights per class but the vocabulary has {} terms",
+                logistic.n_features(),
+                vectorizer.n_features()
+            )));
+        }
+        if logistic.n_classes() != classes.len() {
+            return Err(Error::config(format!(
+                "the model has {} classes but {} class names",
+                logistic.n_classes(),
+                classes.len()
+            )));
+        }
+        for (i, c) in classes.iter().enumerate() {
+            if classes[..i].contains(c) {
+                return Err(Error::config(format!("class {c:?} is listed twice")));
+            }
+        }
+        let review_index = review.resolve(&classes).map_err(Error::config)?;
+        Ok(Classifier {
+            classes,
+            vectorizer,
+            logistic,
+            review,
+            review_index,
+            config,
+            meta,
+        })
+    }
+
+    /// The model embedded in the binary (`models/default.rfm`).
+    pub fn default_model() -> Result<Self> {
+        crate::bundle::read_model(crate::bundle::DEFAULT_MODEL)
+    }
+
+    /// Class names, in score order.
+    pub fn classes(&self) -> &[String] {
+        &self.classes
+    }
+
+    /// The review policy (thresholds per harmful class).
+    pub fn review_policy(&self) -> &ReviewPolicy {
+        &self.review
+    }
+
+    /// The training configuration (analyser, features, solver parameters).
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Facts about the training run.
+    pub fn meta(&self) -> &ModelMeta {
+        &self.meta
+    }
+
+    /// The vectoriser.
+    pub fn vectorizer(&self) -> &Vectorizer {
+        &self.vectorizer
+    }
+
+    /// The logistic model.
+    pub fn logistic(&self) -> &LogisticModel {
+        &self.logistic
+    }
+
+    /// Records which files the model was trained on (stored in the model file).
+    pub fn set_data_files(&mut self, files: Vec<DataFile>) {
+        self.meta.data = files;
+    }
+
+    /// Scores one text. With `explain`, fills [`Prediction::reasons`].
+    pub fn score(&self, text: &str, scratch: &mut ScoreScratch, explain: bool) -> Prediction {
+        self.vectorizer
+            .transform_into(text, &mut scratch.vector, explain);
+        let row = scratch.vector.row();
+        let mut probabilities = vec![0.0; self.classes.len()];
+        self.logistic.predict_proba(row, &mut probabilities);
+        let label = argmax(&probabilities);
+        let flagged = self
+            .review_index
+            .iter()
+            .filter(|(c, t)| probabilities[*c] >= *t)
+            .max_by(|a, b| probabilities[a.0].total_cmp(&probabilities[b.0]))
+            .map(|(c, _)| *c);
+        let explained = flagged.or_else(|| {
+            self.review_index
+                .iter()
+                .max_by(|a, b| probabilities[a.0].total_cmp(&probabilities[b.0]))
+                .map(|(c, _)| *c)
+        });
+        let reasons = match (explain, explained) {
+            (true, Some(c)) => self.reasons(row, &scratch.vector.occurrences, c),
+            _ => Vec::new(),
+        };
+        Prediction {
+            probabilities,
+            label,
+            review: flagged.is_some(),
+            explained,
+            reasons,
+        }
+    }
+
+    /// The features of `row` with the largest positive contribution to class `c` against
+    /// the average class: `x_j · (w_jc − mean_k w_jk)`.
+    fn reasons(&self, row: SparseRow, occurrences: &[(u32, Span)], c: usize) -> Vec<Reason> {
+        let k = self.classes.len() as f64;
+        let mut contributions: Vec<(f64, u32)> = row
+            .iter()
+            .filter_map(|(j, x)| {
+                let mean: f64 = (0..self.classes.len())
+                    .map(|m| self.logistic.weight(j, m) as f64)
+                    .sum::<f64>()
+                    / k;
+                let w = x as f64 * (self.logistic.weight(j, c) as f64 - mean);
+                (w > 0.0).then_some((w, j as u32))
+            })
+            .collect();
+        contributions.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        contributions.truncate(MAX_REASONS);
+        contributions
+            .into_iter()
+            .map(|(weight, j)| {
+                let mut spans: Vec<Span> = occurrences
+                    .iter()
+                    .filter(|(o, _)| *o == j)
+                    .map(|(_, s)| *s)
+                    .collect();
+                spans.sort_unstable_by_key(|s| (s.start, s.end));
+                spans.dedup();
+                spans.truncate(MAX_SPANS_PER_REASON);
+                Reason {
+                    feature: self
+                        .vectorizer
+                        .vocabulary()
+                        .term(j as usize)
+                        .unwrap_or_default()
+                        .to_string(),
+                    weight,
+                    spans,
+                }
+            })
+            .collect()
+    }
+}
+
+fn argmax(v: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, x) in v.iter().enumerate() {
+        if *x > v[best] {
+            best = i;
+        }
+    }
+    best
+}

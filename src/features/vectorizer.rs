@@ -1,0 +1,336 @@
+//! Text → sparse TF-IDF rows, through an analyser and a fitted vocabulary.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::vocabulary::DocFrequencies;
+use super::{
+    CsrMatrix, DocFrequency, FeatureError, SparseRow, TfIdf, TfIdfParams, Vocabulary,
+    VocabularyParams,
+};
+use crate::text::{self, Analyzer, Span};
+
+/// Documents per parallel work unit. Fixed (not derived from the thread count) so results
+/// never depend on how many threads ran.
+const BLOCK: usize = 1024;
+
+/// Vocabulary pruning and TF-IDF weighting, as one serialisable configuration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeatureParams {
+    /// Drop terms in fewer documents than this (count, or fraction if a float).
+    pub min_df: DocFrequency,
+    /// Drop terms in more documents than this (count, or fraction if a float).
+    pub max_df: DocFrequency,
+    /// Keep at most this many terms, the most frequent first.
+    pub max_features: Option<usize>,
+    /// Use `1 + ln(count)` for term frequency.
+    pub sublinear_tf: bool,
+    /// Smoothed idf.
+    pub smooth_idf: bool,
+    /// Row normalisation.
+    pub norm: super::Norm,
+}
+
+impl Default for FeatureParams {
+    fn default() -> Self {
+        let v = VocabularyParams::default();
+        let t = TfIdfParams::default();
+        FeatureParams {
+            min_df: v.min_df,
+            max_df: v.max_df,
+            max_features: v.max_features,
+            sublinear_tf: t.sublinear_tf,
+            smooth_idf: t.smooth_idf,
+            norm: t.norm,
+        }
+    }
+}
+
+impl FeatureParams {
+    /// The vocabulary part.
+    pub fn vocabulary(&self) -> VocabularyParams {
+        VocabularyParams {
+            min_df: self.min_df,
+            max_df: self.max_df,
+            max_features: self.max_features,
+        }
+    }
+
+    /// The TF-IDF part.
+    pub fn tfidf(&self) -> TfIdfParams {
+        TfIdfParams {
+            sublinear_tf: self.sublinear_tf,
+            smooth_idf: self.smooth_idf,
+            norm: self.norm,
+        }
+    }
+
+    /// Validates the parameters.
+    pub fn check(&self) -> Result<(), FeatureError> {
+        self.vocabulary().check()
+    }
+}
+
+/// Reusable buffers for [`Vectorizer::transform_into`]; one per thread.
+#[derive(Default, Debug)]
+pub struct VectorizerScratch {
+    analyzer: text::Scratch,
+    ids: Vec<u32>,
+    indices: Vec<u32>,
+    values: Vec<f32>,
+    /// With spans requested: every `(column, span)` occurrence in the last document.
+    pub occurrences: Vec<(u32, Span)>,
+}
+
+impl VectorizerScratch {
+    /// The last row produced, columns strictly increasing.
+    pub fn row(&self) -> SparseRow<'_> {
+        SparseRow {
+            indices: &self.indices,
+            data: &self.values,
+        }
+    }
+}
+
+/// Analyser + vocabulary + TF-IDF: turns text into sparse rows.
+#[derive(Clone, Debug)]
+pub struct Vectorizer {
+    analyzer: Analyzer,
+    vocabulary: Vocabulary,
+    tfidf: TfIdf,
+}
+
+impl PartialEq for Vectorizer {
+    fn eq(&self, other: &Self) -> bool {
+        self.analyzer.config() == other.analyzer.config()
+            && self.vocabulary == other.vocabulary
+            && self.tfidf == other.tfidf
+    }
+}
+
+impl Vectorizer {
+    /// Fits vocabulary and idf on `documents` (in parallel; the result does not depend on
+    /// the number of threads).
+    pub fn fit<S: AsRef<str> + Sync>(
+        analyzer: Analyzer,
+        params: &FeatureParams,
+        documents: &[S],
+    ) -> Result<Self, FeatureError> {
+        params.check()?;
+        let counts = documents
+            .par_chunks(BLOCK)
+            .map(|block| {
+                let mut scratch = text::Scratch::default();
+                let mut counts = DocFrequencies::default();
+                for (d, doc) in block.iter().enumerate() {
+                    analyzer.for_each_term(doc.as_ref(), &mut scratch, |term, _, _| {
+                        counts.add(term, d as u64)
+                    });
+                    counts.finish_document();
+                }
+                counts
+            })
+            .reduce(DocFrequencies::default, |mut a, b| {
+                a.merge(b);
+                a
+            });
+        let n_docs = counts.documents();
+        let vocabulary = Vocabulary::fit(counts, &params.vocabulary())?;
+        let tfidf = TfIdf::fit(&vocabulary, n_docs, params.tfidf());
+        Ok(Vectorizer {
+            analyzer,
+            vocabulary,
+            tfidf,
+        })
+    }
+
+    /// Rebuilds from stored parts, checking that they agree.
+    pub fn from_parts(
+        analyzer: Analyzer,
+        vocabulary: Vocabulary,
+        tfidf: TfIdf,
+    ) -> Result<Self, FeatureError> {
+        let v = Vectorizer {
+            analyzer,
+            vocabulary,
+            tfidf,
+        };
+        v.check()?;
+        Ok(v)
+    }
+
+    /// Checks internal consistency (used after loading an untrusted model file).
+    pub fn check(&self) -> Result<(), FeatureError> {
+        if self.tfidf.idf().len() != self.vocabulary.len() {
+            return Err(FeatureError::Inconsistent(format!(
+                "{} idf values for {} terms",
+                self.tfidf.idf().len(),
+                self.vocabulary.len()
+            )));
+        }
+        if let Some(j) = self.tfidf.idf().iter().position(|v| !v.is_finite()) {
+            return Err(FeatureError::Inconsistent(format!(
+                "idf of column {j} is not finite"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The analyser.
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// The vocabulary.
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.vocabulary
+    }
+
+    /// The TF-IDF weights.
+    pub fn tfidf(&self) -> &TfIdf {
+        &self.tfidf
+    }
+
+    /// Number of feature columns.
+    pub fn n_features(&self) -> usize {
+        self.vocabulary.len()
+    }
+
+    /// Vectorises one document into `scratch.row`; with `spans`, also records every
+    /// in-vocabulary occurrence in `scratch.occurrences`.
+    pub fn transform_into(&self, text: &str, scratch: &mut VectorizerScratch, spans: bool) {
+        scratch.ids.clear();
+        scratch.indices.clear();
+        scratch.values.clear();
+        scratch.occurrences.clear();
+        let VectorizerScratch {
+            analyzer: a,
+            ids,
+            occurrences,
+            ..
+        } = scratch;
+        self.analyzer.for_each_term(text, a, |term, _, span| {
+            if let Some(j) = self.vocabulary.get(term) {
+                ids.push(j);
+                if spans {
+                    occurrences.push((j, span));
+                }
+            }
+        });
+        ids.sort_unstable();
+        let mut i = 0;
+        while i < ids.len() {
+            let j = ids[i];
+            let mut k = i + 1;
+            while k < ids.len() && ids[k] == j {
+                k += 1;
+            }
+            scratch.indices.push(j);
+            scratch.values.push((k - i) as f32);
+            i = k;
+        }
+        self.tfidf.weigh(&scratch.indices, &mut scratch.values);
+    }
+
+    /// Vectorises many documents in parallel into a CSR matrix, rows in input order.
+    pub fn transform_many<S: AsRef<str> + Sync>(&self, documents: &[S]) -> CsrMatrix {
+        let blocks: Vec<CsrMatrix> = documents
+            .par_chunks(BLOCK)
+            .map(|block| {
+                let mut scratch = VectorizerScratch::default();
+                let mut m = CsrMatrix::new(self.n_features());
+                for doc in block {
+                    self.transform_into(doc.as_ref(), &mut scratch, false);
+                    m.push_sparse(scratch.row());
+                }
+                m
+            })
+            .collect();
+        let mut out = CsrMatrix::new(self.n_features());
+        for b in &blocks {
+            out.append(b);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::AnalyzerConfig;
+
+    fn fitted(docs: &[&str]) -> Vectorizer {
+        let params = FeatureParams {
+            min_df: 1.into(),
+            ..FeatureParams::default()
+        };
+        Vectorizer::fit(
+            Analyzer::new(AnalyzerConfig::default()).unwrap(),
+            &params,
+            docs,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn rows_are_sorted_normalised_and_spans_point_at_terms() {
+        let docs = [
+            "Donate to the brothers",
+            "the brothers donate",
+            "football today",
+        ];
+        let v = fitted(&docs);
+        let mut s = VectorizerScratch::default();
+        v.transform_into("DONATE donate, brothers!", &mut s, true);
+        assert!(s.row().indices.windows(2).all(|w| w[0] < w[1]));
+        let norm: f32 = s.row().data.iter().map(|x| x * x).sum();
+        assert!((norm - 1.0).abs() < 1e-5);
+        let text = "DONATE donate, brothers!";
+        let donate = v
+            .vocabulary()
+            .get("donat")
+            .expect("stemmed unigram in vocabulary");
+        let spans: Vec<&str> = s
+            .occurrences
+            .iter()
+            .filter(|(j, _)| *j == donate)
+            .map(|(_, sp)| &text[sp.start..sp.end])
+            .collect();
+        assert_eq!(spans, vec!["DONATE", "donate"]);
+    }
+
+    #[test]
+    fn unknown_text_gives_an_empty_row() {
+        let v = fitted(&["alpha beta", "beta gamma"]);
+        let mut s = VectorizerScratch::default();
+        v.transform_into("zzz qqq", &mut s, false);
+        assert_eq!(s.row().nnz(), 0);
+        v.transform_into("", &mut s, false);
+        assert_eq!(s.row().nnz(), 0);
+    }
+
+    #[test]
+    fn transform_many_matches_one_by_one_and_fit_ignores_thread_count() {
+        let docs: Vec<String> = (0..3000)
+            .map(|i| format!("doc {} word{} shared send {}", i % 7, i % 13, i % 3))
+            .collect();
+        let fit_with = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| fitted(&docs.iter().map(String::as_str).collect::<Vec<_>>()))
+        };
+        let v1 = fit_with(1);
+        let v2 = fit_with(2);
+        assert_eq!(v1, v2);
+        let x = v1.transform_many(&docs);
+        assert_eq!(x.n_rows(), docs.len());
+        let mut s = VectorizerScratch::default();
+        for i in [0, 1023, 1024, 2999] {
+            v1.transform_into(&docs[i], &mut s, false);
+            assert_eq!(x.row(i), s.row());
+        }
+    }
+}

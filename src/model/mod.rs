@@ -1,0 +1,8 @@
+//! The model stage: a sparse multinomial [`logistic`] regression, the [`ReviewPolicy`] that
+//! turns probabilities into a review decision, and [`Reason`]s that explain a score with
+//! the features that pushed it and where they occur in the text.
+
+pub mod logistic;
+mod review;
+
+pub use review::{Reason, ReviewPolicy, ReviewThreshold};

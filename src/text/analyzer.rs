@@ -1,0 +1,984 @@
+//! The [`Analyzer`]: configuration, validation and the term stream.
+
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use crate::text::normalize::{
+    self, FoldBuffers, MappedText, NormalizeConfig, PreText, ScriptContext,
+};
+use crate::text::signals::{
+    self, RawSignal, SignalConfig, SignalKind, ADDRESS_SIDE_TERM, DOMAIN_SIDE_PREFIX,
+};
+use crate::text::stem::{Language, StemCache, Stemmer};
+use crate::text::tokenize::{self, NgramRange};
+use crate::text::Span;
+
+/// Everything that controls text analysis.
+///
+/// ```
+/// use redflag::text::AnalyzerConfig;
+///
+/// let config: AnalyzerConfig = serde_json::from_str(r#"{"char_ngrams": {"min": 3, "max": 5}}"#).unwrap();
+/// assert!(config.check().is_ok());
+/// assert!(config.stem && config.normalize.fold_leet);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnalyzerConfig {
+    /// Normalisation steps.
+    pub normalize: NormalizeConfig,
+    /// Signal detection.
+    pub signals: SignalConfig,
+    /// Stemming language.
+    pub language: Language,
+    /// Stem words (never signal tokens).
+    pub stem: bool,
+    /// Word n-gram sizes (default 1..=2). Signal tokens take part in n-grams.
+    /// Signal tokens and side terms are emitted even when `min > 1`.
+    pub word_ngrams: NgramRange,
+    /// Character n-gram sizes inside words, padded `char_wb`-style; `None`
+    /// (the default) for no character n-grams.
+    pub char_ngrams: Option<NgramRange>,
+    /// Words longer than this many bytes after normalisation (before
+    /// stemming) are **dropped**: they are almost always junk (base64,
+    /// hashes, key mashing) and truncating them would only create unique,
+    /// useless features. Signals are never dropped. Default 64.
+    pub max_token_bytes: usize,
+}
+
+impl Default for AnalyzerConfig {
+    fn default() -> Self {
+        AnalyzerConfig {
+            normalize: NormalizeConfig::default(),
+            signals: SignalConfig::default(),
+            language: Language::default(),
+            stem: true,
+            word_ngrams: NgramRange::default(),
+            char_ngrams: None,
+            max_token_bytes: 64,
+        }
+    }
+}
+
+/// An invalid [`AnalyzerConfig`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// An n-gram range is not `1 <= min <= max <= 8`.
+    #[error("{field}: invalid n-gram range {min}..={max} (need 1 <= min <= max <= {limit})", limit = NgramRange::MAX)]
+    NgramRange {
+        /// Which setting (`word_ngrams` or `char_ngrams`).
+        field: &'static str,
+        /// The configured minimum.
+        min: u8,
+        /// The configured maximum.
+        max: u8,
+    },
+    /// `max_token_bytes` is zero.
+    #[error("max_token_bytes must be at least 1")]
+    ZeroMaxTokenBytes,
+}
+
+impl AnalyzerConfig {
+    /// Validates the configuration.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let ranges = [
+            ("word_ngrams", Some(self.word_ngrams)),
+            ("char_ngrams", self.char_ngrams),
+        ];
+        for (field, range) in ranges {
+            if let Some(r) = range {
+                if !r.is_valid() {
+                    return Err(ConfigError::NgramRange {
+                        field,
+                        min: r.min,
+                        max: r.max,
+                    });
+                }
+            }
+        }
+        if self.max_token_bytes == 0 {
+            return Err(ConfigError::ZeroMaxTokenBytes);
+        }
+        Ok(())
+    }
+}
+
+/// What a term is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TermKind {
+    /// A single (normalised, stemmed) word.
+    Word,
+    /// An n-gram of two or more tokens (words and/or signal tokens).
+    WordNgram,
+    /// A signal token such as `#url` or `#addr_btc_bech32`.
+    Signal(SignalKind),
+    /// A side term (`#addr`, `#domain:example.org`): emitted next to its
+    /// signal, never part of n-grams.
+    Side,
+    /// A character n-gram from inside a word.
+    CharNgram,
+}
+
+/// One owned term (see [`Analyzer::terms`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Term {
+    /// The term text.
+    pub text: String,
+    /// What kind of term it is.
+    pub kind: TermKind,
+    /// Where it came from in the original text.
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum TokKind {
+    Word,
+    Signal(SignalKind),
+}
+
+/// A unigram token of the current document.
+#[derive(Clone, Debug)]
+struct Token {
+    kind: TokKind,
+    /// Token text in `Scratch::arena` (words only).
+    text: Range<usize>,
+    /// The unstemmed normalised word in `Scratch::norm` (words only).
+    norm: Range<usize>,
+    /// Domain side term in `Scratch::arena` (URLs only, may be empty).
+    side: Range<usize>,
+    span: Span,
+}
+
+/// Reusable per-thread buffers for [`Analyzer::for_each_term`].
+///
+/// Create one per thread with `Scratch::default()` and pass it to every
+/// call: once the buffers have grown to the size of the largest document,
+/// analysis allocates nothing (apart from new entries in the bounded stem
+/// cache). A `Scratch` may be shared by analysers with different configs.
+#[derive(Clone, Debug, Default)]
+pub struct Scratch {
+    pre: MappedText,
+    norm: MappedText,
+    fold: FoldBuffers,
+    signals: Vec<RawSignal>,
+    tokens: Vec<Token>,
+    arena: String,
+    domain: String,
+    ngram: String,
+    chars: String,
+    offsets: Vec<usize>,
+    stems: StemCache,
+}
+
+impl Scratch {
+    /// Creates empty buffers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// Turns text into terms. Cheap to clone; `Send + Sync`.
+#[derive(Clone, Debug)]
+pub struct Analyzer {
+    config: AnalyzerConfig,
+    stemmer: Stemmer,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Analyzer {
+            stemmer: Stemmer::new(Language::default()),
+            config: AnalyzerConfig::default(),
+        }
+    }
+}
+
+impl Analyzer {
+    /// Validates `config` and builds an analyser.
+    pub fn new(config: AnalyzerConfig) -> Result<Analyzer, ConfigError> {
+        config.check()?;
+        Ok(Analyzer {
+            stemmer: Stemmer::new(config.language),
+            config,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AnalyzerConfig {
+        &self.config
+    }
+
+    /// Calls `f(term, kind, span)` for every term of `text`, in document
+    /// order. For each token position: the unigram (a [`TermKind::Word`] if
+    /// `word_ngrams.min == 1`, or a [`TermKind::Signal`] token always), then
+    /// the word n-grams starting there (by increasing n), then the side
+    /// terms of a signal, then the character n-grams of a word. Spans are
+    /// byte ranges of `text`, non-empty, on char boundaries; an n-gram's span
+    /// runs from its first token's start to its last token's end.
+    pub fn for_each_term(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        mut f: impl FnMut(&str, TermKind, Span),
+    ) {
+        self.analyze(text, scratch);
+        let cfg = &self.config;
+        let Scratch {
+            norm,
+            tokens,
+            arena,
+            ngram,
+            chars,
+            offsets,
+            ..
+        } = scratch;
+        let tokens: &[Token] = tokens;
+        let arena: &str = arena;
+        let token_text = |i: usize| -> &str {
+            let t = &tokens[i];
+            match t.kind {
+                TokKind::Word => &arena[t.text.clone()],
+                TokKind::Signal(k) => k.token(),
+            }
+        };
+        let wr = cfg.word_ngrams;
+        let multi = (wr.max >= 2).then(|| NgramRange::new(wr.min.max(2), wr.max));
+        for (i, t) in tokens.iter().enumerate() {
+            match t.kind {
+                TokKind::Word => {
+                    if wr.min == 1 {
+                        f(token_text(i), TermKind::Word, t.span);
+                    }
+                }
+                TokKind::Signal(k) => f(k.token(), TermKind::Signal(k), t.span),
+            }
+            if let Some(range) = multi {
+                tokenize::for_each_word_ngram_from(
+                    i,
+                    tokens.len(),
+                    token_text,
+                    range,
+                    ngram,
+                    |g, first, last| {
+                        f(
+                            g,
+                            TermKind::WordNgram,
+                            Span::new(tokens[first].span.start, tokens[last].span.end),
+                        )
+                    },
+                );
+            }
+            match t.kind {
+                TokKind::Signal(k) => {
+                    if k.is_address() {
+                        f(ADDRESS_SIDE_TERM, TermKind::Side, t.span);
+                    }
+                    if !t.side.is_empty() {
+                        f(&arena[t.side.clone()], TermKind::Side, t.span);
+                    }
+                }
+                TokKind::Word => {
+                    if let Some(cr) = cfg.char_ngrams {
+                        let base = t.norm.start;
+                        let word = &norm.as_str()[t.norm.clone()];
+                        tokenize::for_each_char_ngram(word, cr, chars, offsets, |g, r| {
+                            f(
+                                g,
+                                TermKind::CharNgram,
+                                norm.original_span(base + r.start, base + r.end),
+                            )
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// All terms of `text` (allocating convenience over [`Analyzer::for_each_term`]).
+    pub fn terms(&self, text: &str) -> Vec<Term> {
+        let mut scratch = Scratch::default();
+        let mut out = Vec::new();
+        self.for_each_term(text, &mut scratch, |t, kind, span| {
+            out.push(Term {
+                text: t.to_string(),
+                kind,
+                span,
+            })
+        });
+        out
+    }
+
+    /// The unigram tokens of `text`: normalised, stemmed words and signal
+    /// tokens (no n-grams, no side terms), regardless of `word_ngrams`.
+    pub fn tokens(&self, text: &str) -> Vec<Term> {
+        let mut scratch = Scratch::default();
+        self.analyze(text, &mut scratch);
+        scratch
+            .tokens
+            .iter()
+            .map(|t| match t.kind {
+                TokKind::Word => Term {
+                    text: scratch.arena[t.text.clone()].to_string(),
+                    kind: TermKind::Word,
+                    span: t.span,
+                },
+                TokKind::Signal(k) => Term {
+                    text: k.token().to_string(),
+                    kind: TermKind::Signal(k),
+                    span: t.span,
+                },
+            })
+            .collect()
+    }
+
+    /// Fills `scratch.tokens` for `text`.
+    fn analyze(&self, text: &str, scratch: &mut Scratch) {
+        let cfg = &self.config;
+        let Scratch {
+            pre,
+            norm,
+            fold,
+            signals: sigs,
+            tokens,
+            arena,
+            domain,
+            stems,
+            ..
+        } = scratch;
+        norm.clear();
+        tokens.clear();
+        arena.clear();
+        let pre_text = if normalize::prenormalize(text, &cfg.normalize, pre) {
+            PreText {
+                text: pre.as_str(),
+                map: Some(pre.map()),
+            }
+        } else {
+            PreText { text, map: None }
+        };
+        signals::find_raw(pre_text.text, &cfg.signals, sigs);
+        let script = if cfg.normalize.fold_confusables {
+            ScriptContext::scan(pre_text.text)
+        } else {
+            ScriptContext::default()
+        };
+        let mut words = WordSink {
+            analyzer: self,
+            pre: pre_text,
+            script,
+            fold,
+            norm,
+            tokens,
+            arena,
+            stems,
+        };
+        let mut pos = 0;
+        for sig in sigs.iter() {
+            words.push_words(pos, sig.start);
+            let span = pre_text.original_span(sig.start, sig.end);
+            let side = if sig.kind == SignalKind::Url && cfg.signals.keep_domain {
+                if signals::registrable_domain(&pre_text.text[sig.start..sig.end], domain) {
+                    let s = words.arena.len();
+                    words.arena.push_str(DOMAIN_SIDE_PREFIX);
+                    words.arena.push_str(domain);
+                    s..words.arena.len()
+                } else {
+                    0..0
+                }
+            } else {
+                0..0
+            };
+            words.tokens.push(Token {
+                kind: TokKind::Signal(sig.kind),
+                text: 0..0,
+                norm: 0..0,
+                side,
+                span,
+            });
+            pos = sig.end;
+        }
+        words.push_words(pos, pre_text.text.len());
+    }
+}
+
+/// Folds, segments and stems the text between signals.
+struct WordSink<'a> {
+    analyzer: &'a Analyzer,
+    pre: PreText<'a>,
+    script: ScriptContext,
+    fold: &'a mut FoldBuffers,
+    norm: &'a mut MappedText,
+    tokens: &'a mut Vec<Token>,
+    arena: &'a mut String,
+    stems: &'a mut StemCache,
+}
+
+impl WordSink<'_> {
+    fn push_words(&mut self, start: usize, end: usize) {
+        if start >= end {
+            return;
+        }
+        let cfg = &self.analyzer.config;
+        let ns = self.norm.len();
+        normalize::fold_range(
+            self.pre,
+            start,
+            end,
+            &cfg.normalize,
+            self.script,
+            self.fold,
+            self.norm,
+        );
+        let norm: &MappedText = self.norm;
+        let gap = &norm.as_str()[ns..];
+        let (tokens, arena, stems) = (&mut *self.tokens, &mut *self.arena, &mut *self.stems);
+        tokenize::for_each_word(gap, |off, w| {
+            if w.len() > cfg.max_token_bytes {
+                return;
+            }
+            let (ws, we) = (ns + off, ns + off + w.len());
+            let span = norm.original_span(ws, we);
+            if span.is_empty() {
+                return;
+            }
+            let ts = arena.len();
+            if cfg.stem {
+                stems.stem_into(&self.analyzer.stemmer, w, arena);
+                if arena.len() == ts {
+                    arena.push_str(w);
+                }
+            } else {
+                arena.push_str(w);
+            }
+            tokens.push(Token {
+                kind: TokKind::Word,
+                text: ts..arena.len(),
+                norm: ws..we,
+                side: 0..0,
+                span,
+            });
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BTC: &str = "1QtR6sAW5m1MX4bUPvZECTsjvwLKKi3E4";
+    const P2SH: &str = "3zkWBuWy9on3uAW9N4jS1QPkVt3CEtX3bJ";
+    const BECH32: &str = "bc1qgl5rvrsxp0w7x70hc43qctzgrlslja2zzmlg5q";
+    const ETH: &str = "0x80e05cEAF4873a318264b36C0A4ed777b858EA77";
+    const XMR: &str = "44ZZy1WQUYuUasSpw56qHFvdgNHfQz2ieSXcDs31xQCrZFPSZgSwJMrpx7BGosjZCavXSTRwZJqzu9SvYUoWNEvz8NsWuBa";
+    const TRX: &str = "TE1qFLgnmnjm7AE3ao2TnyxBfTGk1UFSkz";
+    const LTC: &str = "M1udjY4Kx3SGiSHeMLBzAXJsCbVhxNnkzA";
+    const LTC_BECH32: &str = "ltc1q63823vtap7kuan04g3fksla6u3gkwmpvy2k456";
+    const ZEC: &str = "t1nUEvJRMq1S6xw5dGJ4X8WbHqWo3AmokxR";
+
+    fn analyzer() -> Analyzer {
+        Analyzer::default()
+    }
+
+    fn token_texts(text: &str) -> Vec<String> {
+        analyzer()
+            .tokens(text)
+            .into_iter()
+            .map(|t| t.text)
+            .collect()
+    }
+
+    fn find<'a>(terms: &'a [Term], text: &str) -> &'a Term {
+        terms
+            .iter()
+            .find(|t| t.text == text)
+            .unwrap_or_else(|| panic!("no term {text:?} in {terms:?}"))
+    }
+
+    #[test]
+    fn traits() {
+        fn check<T: Send + Sync + Clone + std::fmt::Debug>() {}
+        check::<Analyzer>();
+        fn send<T: Send>() {}
+        send::<Scratch>();
+        let a = analyzer();
+        assert_eq!(a.config(), &AnalyzerConfig::default());
+        let b = a.clone();
+        assert_eq!(b.tokens("x"), a.tokens("x"));
+    }
+
+    #[test]
+    fn obfuscations_normalise() {
+        assert_eq!(
+            token_texts("Please d0nate in b1tc0in"),
+            ["pleas", "donat", "in", "bitcoin"]
+        );
+        assert_eq!(
+            token_texts("m0ner0 supp0rt $end"),
+            ["monero", "support", "send"]
+        );
+        assert_eq!(token_texts("dоnаte bіtсoin"), ["donat", "bitcoin"]); // Cyrillic
+        assert_eq!(token_texts("mοnerο"), ["monero"]); // Greek
+        assert_eq!(token_texts("do\u{200B}na\u{200D}te"), ["donat"]);
+        assert_eq!(token_texts("d o n a t e now"), ["donat", "now"]);
+        assert_eq!(token_texts("D-O-N-A-T-E"), ["donat"]);
+        assert_eq!(token_texts("ｄｏｎａｔｅ"), ["donat"]);
+        assert_eq!(token_texts("STRASSE Straße"), ["strass", "strass"]);
+        assert_eq!(token_texts("2015 covid19"), ["2015", "covid19"]);
+    }
+
+    #[test]
+    fn spans_of_obfuscated_words() {
+        let text = "pls d o n a t e or ｄｏｎａｔｅ or d\u{200B}0nate";
+        let toks = analyzer().tokens(text);
+        let spans: Vec<&str> = toks
+            .iter()
+            .map(|t| &text[t.span.start..t.span.end])
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                "pls",
+                "d o n a t e",
+                "or",
+                "ｄｏｎａｔｅ",
+                "or",
+                "d\u{200B}0nate"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_address_kind_with_exact_span() {
+        let cases = [
+            (BTC, SignalKind::BtcLegacy, "#addr_btc_legacy"),
+            (P2SH, SignalKind::BtcP2sh, "#addr_btc_p2sh"),
+            (BECH32, SignalKind::BtcBech32, "#addr_btc_bech32"),
+            (ETH, SignalKind::Ethereum, "#addr_eth"),
+            (XMR, SignalKind::Monero, "#addr_xmr"),
+            (TRX, SignalKind::Tron, "#addr_trx"),
+            (LTC, SignalKind::Litecoin, "#addr_ltc"),
+            (LTC_BECH32, SignalKind::Litecoin, "#addr_ltc"),
+            (ZEC, SignalKind::Zcash, "#addr_zec"),
+        ];
+        for prefix in [
+            "send to ",
+            "ｓｅｎｄ\u{200B} ｔｏ\u{200D}: ",
+            "cafe\u{301} \u{FEFF}→ ",
+        ] {
+            for (addr, kind, token) in cases {
+                let text = format!("{prefix}{addr} thanks");
+                let terms = analyzer().terms(&text);
+                let sig = find(&terms, token);
+                assert_eq!(sig.kind, TermKind::Signal(kind));
+                assert_eq!(&text[sig.span.start..sig.span.end], addr, "{text}");
+                let side = find(&terms, "#addr");
+                assert_eq!(side.kind, TermKind::Side);
+                assert_eq!(side.span, sig.span);
+                // Signal tokens are not stemmed or folded, and form bigrams.
+                let bigram = find(&terms, &format!("{token} thank"));
+                assert_eq!(
+                    &text[bigram.span.start..bigram.span.end],
+                    format!("{addr} thanks")
+                );
+                assert!(terms.iter().all(|t| !t.text.contains(&addr.to_lowercase())));
+            }
+        }
+    }
+
+    #[test]
+    fn address_with_zero_width_inside() {
+        let text = format!("to {}\u{200B}{}", &BTC[..10], &BTC[10..]);
+        let terms = analyzer().terms(&text);
+        let sig = find(&terms, "#addr_btc_legacy");
+        assert_eq!(&text[sig.span.start..sig.span.end], &text[3..]);
+    }
+
+    #[test]
+    fn split_address() {
+        let text = "xmr pls: bc1q gl5r vrsx p0w7 x70h c43q ctzg rlsl ja2z zmlg 5q ty";
+        let terms = analyzer().terms(text);
+        let sig = find(&terms, "#addr_btc_bech32");
+        assert_eq!(
+            &text[sig.span.start..sig.span.end],
+            "bc1q gl5r vrsx p0w7 x70h c43q ctzg rlsl ja2z zmlg 5q"
+        );
+        assert!(terms.iter().all(|t| t.text != "gl5r"));
+    }
+
+    #[test]
+    fn url_domain_and_other_signals() {
+        let text = "Join https://t.Example.org/join or mail a@example.com, @example_channel, +1 555 123 4567, give $50 or 0.5 BTC";
+        let terms = analyzer().terms(text);
+        let url = find(&terms, "#url");
+        assert_eq!(
+            &text[url.span.start..url.span.end],
+            "https://t.Example.org/join"
+        );
+        let dom = find(&terms, "#domain:example.org");
+        assert_eq!((dom.kind, dom.span), (TermKind::Side, url.span));
+        for (tok, want) in [
+            ("#email", "a@example.com"),
+            ("#handle", "@example_channel"),
+            ("#phone", "+1 555 123 4567"),
+        ] {
+            let t = find(&terms, tok);
+            assert_eq!(&text[t.span.start..t.span.end], want);
+        }
+        let money: Vec<_> = terms
+            .iter()
+            .filter(|t| t.kind == TermKind::Signal(SignalKind::Money))
+            .map(|t| &text[t.span.start..t.span.end])
+            .collect();
+        assert_eq!(money, ["$50", "0.5 BTC"]);
+        find(&terms, "join #url");
+        find(&terms, "give #money");
+        // Side terms are not part of n-grams.
+        assert!(terms
+            .iter()
+            .all(|t| !t.text.contains("#domain:") || t.kind == TermKind::Side));
+        assert!(terms
+            .iter()
+            .all(|t| t.kind == TermKind::Side || !t.text.split(' ').any(|w| w == "#addr")));
+    }
+
+    #[test]
+    fn defanged_url() {
+        let terms = analyzer().terms("go to donate[.]example[.]net/x now");
+        find(&terms, "#url");
+        find(&terms, "#domain:example.net");
+        find(&terms, "to #url");
+        let terms = analyzer().terms("visit example dot org");
+        find(&terms, "#domain:example.org");
+    }
+
+    #[test]
+    fn keep_domain_off_and_signals_off() {
+        let mut cfg = AnalyzerConfig::default();
+        cfg.signals.keep_domain = false;
+        let a = Analyzer::new(cfg.clone()).unwrap();
+        let terms = a.terms("see example.org");
+        find(&terms, "#url");
+        assert!(terms.iter().all(|t| !t.text.starts_with("#domain")));
+        cfg.signals.enabled = false;
+        let a = Analyzer::new(cfg).unwrap();
+        let toks: Vec<String> = a
+            .tokens(&format!("see example.org {BTC}"))
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        assert_eq!(toks, ["see", "example.org", &BTC.to_lowercase()]);
+    }
+
+    #[test]
+    fn ngram_order_and_kinds() {
+        let terms = analyzer().terms("send the money");
+        let got: Vec<(&str, TermKind)> = terms.iter().map(|t| (t.text.as_str(), t.kind)).collect();
+        assert_eq!(
+            got,
+            [
+                ("send", TermKind::Word),
+                ("send the", TermKind::WordNgram),
+                ("the", TermKind::Word),
+                ("the money", TermKind::WordNgram),
+                ("money", TermKind::Word),
+            ]
+        );
+        let text = "send the money";
+        let t = find(&terms, "the money");
+        assert_eq!(&text[t.span.start..t.span.end], "the money");
+    }
+
+    #[test]
+    fn char_ngrams_and_min_above_one() {
+        let cfg = AnalyzerConfig {
+            word_ngrams: NgramRange::new(2, 3),
+            char_ngrams: Some(NgramRange::new(3, 3)),
+            ..AnalyzerConfig::default()
+        };
+        let a = Analyzer::new(cfg).unwrap();
+        let text = format!("Ｇive {ETH} now");
+        let terms = a.terms(&text);
+        assert!(terms.iter().all(|t| t.kind != TermKind::Word));
+        find(&terms, "give #addr_eth now");
+        let sig = find(&terms, "#addr_eth");
+        assert_eq!(sig.kind, TermKind::Signal(SignalKind::Ethereum));
+        let g = find(&terms, " gi");
+        assert_eq!(
+            (g.kind, &text[g.span.start..g.span.end]),
+            (TermKind::CharNgram, "Ｇi")
+        );
+        let g = find(&terms, "ve ");
+        assert_eq!(&text[g.span.start..g.span.end], "ve");
+        // No char n-grams from signal tokens.
+        assert!(terms
+            .iter()
+            .all(|t| t.kind != TermKind::CharNgram || !t.text.contains('#')));
+        assert!(terms.iter().all(|t| !t.text.contains("0x8")));
+    }
+
+    #[test]
+    fn max_token_bytes_drops_long_words() {
+        let cfg = AnalyzerConfig {
+            max_token_bytes: 5,
+            ..AnalyzerConfig::default()
+        };
+        let a = Analyzer::new(cfg).unwrap();
+        let toks: Vec<String> = a
+            .tokens("give everything now")
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        assert_eq!(toks, ["give", "now"]);
+    }
+
+    #[test]
+    fn stemming_toggle() {
+        let cfg = AnalyzerConfig {
+            stem: false,
+            ..AnalyzerConfig::default()
+        };
+        let a = Analyzer::new(cfg).unwrap();
+        let toks: Vec<String> = a.tokens("Donations").into_iter().map(|t| t.text).collect();
+        assert_eq!(toks, ["donations"]);
+    }
+
+    #[test]
+    fn config_check() {
+        assert!(AnalyzerConfig::default().check().is_ok());
+        let bad = [
+            AnalyzerConfig {
+                word_ngrams: NgramRange::new(0, 2),
+                ..AnalyzerConfig::default()
+            },
+            AnalyzerConfig {
+                word_ngrams: NgramRange::new(3, 2),
+                ..AnalyzerConfig::default()
+            },
+            AnalyzerConfig {
+                char_ngrams: Some(NgramRange::new(3, 9)),
+                ..AnalyzerConfig::default()
+            },
+            AnalyzerConfig {
+                max_token_bytes: 0,
+                ..AnalyzerConfig::default()
+            },
+        ];
+        for cfg in bad {
+            let err = Analyzer::new(cfg.clone()).unwrap_err();
+            assert_eq!(cfg.check().unwrap_err(), err);
+            assert!(!err.to_string().is_empty());
+        }
+        let err = AnalyzerConfig {
+            char_ngrams: Some(NgramRange::new(3, 9)),
+            ..AnalyzerConfig::default()
+        }
+        .check()
+        .unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::NgramRange {
+                field: "char_ngrams",
+                min: 3,
+                max: 9
+            }
+        );
+    }
+
+    #[test]
+    fn config_serde() {
+        let cfg: AnalyzerConfig = serde_json::from_str("{}").unwrap();
+        assert_eq!(cfg, AnalyzerConfig::default());
+        let custom = AnalyzerConfig {
+            language: Language::German,
+            stem: false,
+            char_ngrams: Some(NgramRange::new(3, 5)),
+            word_ngrams: NgramRange::new(1, 3),
+            max_token_bytes: 40,
+            normalize: NormalizeConfig {
+                fold_leet: false,
+                ..NormalizeConfig::default()
+            },
+            signals: SignalConfig {
+                keep_domain: false,
+                ..SignalConfig::default()
+            },
+        };
+        let json = serde_json::to_string(&custom).unwrap();
+        assert_eq!(
+            serde_json::from_str::<AnalyzerConfig>(&json).unwrap(),
+            custom
+        );
+        let partial: AnalyzerConfig =
+            serde_json::from_str(r#"{"language":"russian","normalize":{"nfkc":false}}"#).unwrap();
+        assert_eq!(partial.language, Language::Russian);
+        assert!(!partial.normalize.nfkc && partial.normalize.case_fold);
+        assert!(serde_json::from_str::<AnalyzerConfig>(r#"{"stemming":true}"#).is_err());
+        let term = Term {
+            text: "#addr_xmr".into(),
+            kind: TermKind::Signal(SignalKind::Monero),
+            span: Span::new(1, 2),
+        };
+        let j = serde_json::to_string(&term).unwrap();
+        assert_eq!(serde_json::from_str::<Term>(&j).unwrap(), term);
+    }
+
+    fn messy_texts() -> Vec<String> {
+        let mut v: Vec<String> = [
+            "",
+            " ",
+            "   \n\t  \r\n ",
+            "\u{301}",
+            "\u{301}\u{302}\u{303} a\u{301}",
+            "😀🙏🏽👨\u{200D}👩\u{200D}👧 family 🇺🇸",
+            "مرحبا بالعالم تبرع الآن bitcoin",
+            "שלום עולם",
+            "日本語のテキストと中文 donate",
+            "ｄｏｎａｔｅ ＄５０ ０ｘ８０ｅ０５ｃＥＡＦ４８７３ａ３１８２６４ｂ３６Ｃ０Ａ４ｅｄ７７７ｂ８５８ＥＡ７７",
+            "\u{200B}\u{200C}\u{200D}\u{FEFF}\u{2060}",
+            "d\u{200B}o\u{200B}n\u{200B}a\u{200B}t\u{200B}e",
+            "Z̷̢͎̈́a̸̛͉l̶̡̈g̵̱̈o̷̟͝ text",
+            "İstanbul STRAẞE ǰ ﬃ ㎏ ½ ﷺ",
+            "a.b.c.d.e.f",
+            "$ € £ 1 2 3 $$$ @@@ ### ...",
+            "\u{0}\u{1}\u{7F}\u{85}\u{9C}",
+            "e\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}",
+            "hxxp://[.] [.] example[.]",
+            "Ρay with ΒΤC",
+            "\u{1F1FA}\u{1F1F8}\u{E0067}\u{E0062}",
+            "\u{D55C}\u{1100}\u{1161}\u{11A8}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.push("a".repeat(10_000));
+        v.push("é".repeat(10_000));
+        v.push("\u{301}".repeat(10_000));
+        v.push("1".repeat(10_000));
+        v.push(" ".repeat(10_000));
+        v.push("a ".repeat(5_000));
+        v.push("a.".repeat(5_000));
+        v.push("0x".repeat(5_000));
+        v.push(format!("{}{}", BTC, " x".repeat(1000)));
+        v.push(format!("{XMR}{XMR}"));
+        v.push(format!("send {ETH} {BTC} {XMR} https://example.org/{ZEC}"));
+        v
+    }
+
+    #[test]
+    fn spans_valid_for_messy_text() {
+        let cfg = AnalyzerConfig {
+            char_ngrams: Some(NgramRange::new(1, 5)),
+            word_ngrams: NgramRange::new(1, 3),
+            ..AnalyzerConfig::default()
+        };
+        let a = Analyzer::new(cfg).unwrap();
+        let mut scratch = Scratch::default();
+        for text in messy_texts() {
+            let mut last_start = 0;
+            a.for_each_term(&text, &mut scratch, |term, kind, span| {
+                assert!(!term.is_empty());
+                let s = text.get(span.start..span.end);
+                assert!(
+                    s.is_some_and(|s| !s.is_empty()),
+                    "{kind:?} {term:?} {span:?} in {text:?}"
+                );
+                if kind != TermKind::CharNgram {
+                    assert!(span.start >= last_start, "document order");
+                    last_start = span.start;
+                }
+            });
+        }
+    }
+
+    #[test]
+    fn full_width_span() {
+        let text = "ｄｏｎａｔｅ now";
+        let toks = analyzer().tokens(text);
+        assert_eq!(toks[0].text, "donat");
+        assert_eq!(&text[toks[0].span.start..toks[0].span.end], "ｄｏｎａｔｅ");
+    }
+
+    #[test]
+    fn no_panic_any_config() {
+        let mut scratch = Scratch::default();
+        let texts = messy_texts();
+        for bits in 0..64u32 {
+            let cfg = AnalyzerConfig {
+                normalize: NormalizeConfig {
+                    nfkc: bits & 1 != 0,
+                    case_fold: bits & 2 != 0,
+                    strip_invisible: bits & 4 != 0,
+                    fold_confusables: bits & 8 != 0,
+                    fold_leet: bits & 16 != 0,
+                    join_spaced_letters: bits & 32 != 0,
+                },
+                char_ngrams: Some(NgramRange::new(2, 4)),
+                language: Language::ALL[bits as usize % Language::ALL.len()],
+                ..AnalyzerConfig::default()
+            };
+            let a = Analyzer::new(cfg).unwrap();
+            for text in &texts {
+                a.for_each_term(text, &mut scratch, |_, _, span| {
+                    assert!(text
+                        .get(span.start..span.end)
+                        .is_some_and(|s| !s.is_empty()));
+                });
+            }
+        }
+    }
+
+    #[test]
+    fn pseudo_random_strings_do_not_panic() {
+        // Small deterministic generator over a mix of tricky characters.
+        let alphabet: Vec<char> =
+            "aZ0 1.-_@$€!|:/[]()\u{200B}\u{200D}\u{301}\u{307}éßİıаоΑο日😀\u{FEFF}\n\t\u{0}ｄ＄٣"
+                .chars()
+                .collect();
+        let a = Analyzer::new(AnalyzerConfig {
+            char_ngrams: Some(NgramRange::new(1, 3)),
+            ..AnalyzerConfig::default()
+        })
+        .unwrap();
+        let mut scratch = Scratch::default();
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut s = String::new();
+        for _ in 0..3000 {
+            s.clear();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 40) as usize;
+            for _ in 0..len {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                s.push(alphabet[(state % alphabet.len() as u64) as usize]);
+            }
+            a.for_each_term(&s, &mut scratch, |_, _, span| {
+                assert!(
+                    s.get(span.start..span.end).is_some_and(|x| !x.is_empty()),
+                    "{s:?}"
+                );
+            });
+        }
+    }
+
+    #[test]
+    fn scratch_reuse_gives_same_result() {
+        let a = analyzer();
+        let mut scratch = Scratch::default();
+        let texts = messy_texts();
+        for text in texts.iter().take(20) {
+            let mut v1 = Vec::new();
+            a.for_each_term(text, &mut scratch, |t, k, s| v1.push((t.to_string(), k, s)));
+            let fresh: Vec<_> = a
+                .terms(text)
+                .into_iter()
+                .map(|t| (t.text, t.kind, t.span))
+                .collect();
+            assert_eq!(v1, fresh);
+        }
+    }
+}

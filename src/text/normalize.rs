@@ -1,0 +1,1236 @@
+//! Text normalisation that keeps an offset map back to the original text.
+//!
+//! Normalisation runs in two stages so that the signal detector
+//! ([`crate::text::signals`]) can look at text that is clean but not yet
+//! folded (case and leet folding would damage crypto addresses):
+//!
+//! 1. [`prenormalize`]: Unicode NFKC (full-width `ｄｏｎａｔｅ` → `donate`,
+//!    `𝐝𝐨𝐧𝐚𝐭𝐞` → `donate`, NBSP → space) and removal of invisible characters
+//!    (zero-width space/joiners, soft hyphen, bidi controls, variation
+//!    selectors, tag characters, Hangul fillers) and control characters.
+//!    `\t`, `\n`, `\r`, VT, FF and NEL are kept: they are whitespace.
+//! 2. Folding (done by the analyser on the text between signals, or by
+//!    [`normalize`] on a whole text): full Unicode case folding, confusable
+//!    (Cyrillic/Greek look-alike) folding, re-joining of spaced-out letters and
+//!    leetspeak folding, in that order.
+//!
+//! Every output byte remembers the byte range of the original text it came
+//! from ([`MappedText::original_span`]), so later stages can report spans in
+//! the caller's text even after characters were removed, expanded or joined.
+//!
+//! ```
+//! use redflag::text::normalize::{normalize, NormalizeConfig};
+//!
+//! let text = "Pl\u{200B}ease D0NATE in ｂ1tc0in: d o n a t e";
+//! let out = normalize(text, &NormalizeConfig::default());
+//! assert_eq!(out.as_str(), "please donate in bitcoin: donate");
+//!
+//! // "donate" at the end came from the spaced-out run in the original.
+//! let at = out.as_str().rfind("donate").unwrap();
+//! let span = out.original_span(at, at + "donate".len());
+//! assert_eq!(&text[span.start..span.end], "d o n a t e");
+//! ```
+//!
+//! # Rules in detail
+//!
+//! * **Case folding** is the Unicode *default* (non-Turkic) full case folding
+//!   from `caseless`: `STRASSE`, `Straße` and `STRAẞE` all become `strasse`,
+//!   `ΣΊΣΥΦΟΣ` becomes `σίσυφοσ`. Turkish dotted capital `İ` (U+0130) folds to
+//!   plain `i` (the U+0307 combining dot the default folding would add is
+//!   dropped), so `İstanbul` and `istanbul` match. Dotless `ı` (U+0131) has no
+//!   case folding; it is treated as a confusable of `i` (see below).
+//! * **Confusables**: Cyrillic and Greek letters that look like Latin ones
+//!   (`а е о р с у х і ј ѕ ԁ ԛ ԝ к м н т в …`, `ο α ε ι κ ν ρ τ υ χ …`, both
+//!   cases) plus a few Latin look-alikes (`ı ɑ ɡ`) are mapped to Latin, but
+//!   only inside a *word* (run of letters, digits and combining marks) that
+//!   also contains Latin letters, or that consists only of look-alikes **and**
+//!   the text contains no "real" letter of that script (a Cyrillic/Greek
+//!   letter without a Latin look-alike, like `д`, `я`, `λ`). So `bіtcоin` with
+//!   Cyrillic `і`/`о` and an all-Cyrillic `рау` in English text are folded,
+//!   while ordinary Russian or Greek text is left alone.
+//! * **Spaced letters**: a run of at least three single letters separated by
+//!   the *same* single separator (space, `.`, `-` or `_`), such as
+//!   `d o n a t e`, `d.o.n.a.t.e`, `D-O-N-A-T-E`, is joined into one word. The
+//!   run must not touch other letters or digits on either side. With leet
+//!   folding on, single leet digits may take part (`d 0 n a t e`), but at
+//!   least three elements and a strict majority must be letters.
+//! * **Leetspeak** is folded inside *leet words*: maximal runs of letters,
+//!   digits, combining marks and the symbols `@ $ € ! |`. Leading `! | @` and
+//!   trailing `! | @ $ €` are punctuation, not leet. A leet word is folded
+//!   only when it has at least two letters and strictly more letters than
+//!   other characters. Then:
+//!   - every *interior* run of non-letters (letters on both sides) must be
+//!     one or two mappable characters (`0→o 1→i 3→e 4→a 5→s 7→t 8→b 9→g
+//!     @→a $→s €→e !→i |→l`), otherwise the word is left untouched
+//!     (`abc123def`, `b2b`);
+//!   - a single mappable character at the start or end of the word is folded
+//!     only if the word also had an interior leet run (`m0ner0` → `monero`,
+//!     `h4ck3r` → `hacker`), except a leading `$`/`€` before a letter, which
+//!     is always folded (`$end` → `send`).
+//!
+//!   Consequently pure numbers and amounts (`2015`, `50`), words with only a
+//!   trailing or leading number (`covid19`, `mp3`, `1st`, `4chan`, `gr8`) and
+//!   ID-like strings with as many digits as letters are never changed. Things
+//!   the signal stage recognised (`$50`, addresses, URLs, e-mails) never reach
+//!   this stage.
+
+use std::iter;
+
+use caseless::Caseless;
+use serde::{Deserialize, Serialize};
+use unicode_normalization::char::{canonical_combining_class, is_combining_mark};
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
+
+use crate::text::Span;
+
+/// Which normalisation steps to run. Every step defaults to on.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NormalizeConfig {
+    /// Unicode NFKC normalisation (full-width and styled letters, ligatures).
+    pub nfkc: bool,
+    /// Full Unicode case folding (`Straße` → `strasse`).
+    pub case_fold: bool,
+    /// Remove zero-width, bidi, soft-hyphen and control characters.
+    pub strip_invisible: bool,
+    /// Fold Cyrillic/Greek look-alikes of Latin letters inside Latin words.
+    pub fold_confusables: bool,
+    /// Fold leetspeak inside words (`d0nate` → `donate`).
+    pub fold_leet: bool,
+    /// Join spaced-out letters (`d o n a t e` → `donate`).
+    pub join_spaced_letters: bool,
+}
+
+impl Default for NormalizeConfig {
+    fn default() -> Self {
+        NormalizeConfig {
+            nfkc: true,
+            case_fold: true,
+            strip_invisible: true,
+            fold_confusables: true,
+            fold_leet: true,
+            join_spaced_letters: true,
+        }
+    }
+}
+
+/// A normalised text plus, for each of its bytes, the span of the original
+/// text that byte came from.
+///
+/// The map is monotone: for output byte ranges `a..b` and `c..d` with
+/// `b <= c`, the original span of the first ends no later than the original
+/// span of the second starts... except that several output bytes may share
+/// one original span (a character that expanded, like `ß` → `ss`).
+#[derive(Clone, Debug, Default)]
+pub struct MappedText {
+    text: String,
+    map: Vec<Span>,
+}
+
+impl MappedText {
+    /// Creates an empty mapped text.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The normalised text.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Length of the normalised text in bytes.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// `true` when the normalised text is empty.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// The per-byte offset map (one original span per normalised byte).
+    #[inline]
+    pub fn map(&self) -> &[Span] {
+        &self.map
+    }
+
+    /// Removes all text, keeping the allocations.
+    #[inline]
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.map.clear();
+    }
+
+    /// The original span of normalised bytes `start..end`.
+    ///
+    /// Out-of-range or empty ranges give an empty span at the nearest
+    /// original position (never a panic).
+    pub fn original_span(&self, start: usize, end: usize) -> Span {
+        let n = self.map.len();
+        if n == 0 {
+            return Span::default();
+        }
+        if start >= end || start >= n {
+            let at = if start >= n {
+                self.map[n - 1].end
+            } else {
+                self.map[start].start
+            };
+            return Span::new(at, at);
+        }
+        let end = end.min(n);
+        let s = self.map[start];
+        let e = self.map[end - 1];
+        Span::new(s.start, e.end.max(s.start))
+    }
+
+    /// Appends a character that came from `span` of the original text.
+    #[inline]
+    pub(crate) fn push(&mut self, c: char, span: Span) {
+        if c.is_ascii() {
+            self.text.push(c);
+            self.map.push(span);
+        } else {
+            let n = c.len_utf8();
+            self.text.push(c);
+            for _ in 0..n {
+                self.map.push(span);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Stage 1: NFKC + invisible stripping
+// ---------------------------------------------------------------------------
+
+/// `true` for characters removed by `strip_invisible`: control characters
+/// other than whitespace, and default-ignorable format characters.
+#[inline]
+pub fn is_invisible(c: char) -> bool {
+    match c {
+        '\t' | '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{85}' => false,
+        c if c.is_control() => true,
+        '\u{AD}'
+        | '\u{34F}'
+        | '\u{61C}'
+        | '\u{115F}'
+        | '\u{1160}'
+        | '\u{17B4}'
+        | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}'
+        | '\u{3164}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}'
+        | '\u{FFA0}'
+        | '\u{FFF9}'..='\u{FFFB}'
+        | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}' => true,
+        _ => false,
+    }
+}
+
+#[inline]
+fn is_invisible_ascii(b: u8) -> bool {
+    (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0B | 0x0C)) || b == 0x7F
+}
+
+/// Maximum number of characters NFKC sees at once (a starter plus its
+/// combining marks). Longer "Zalgo" runs are processed in pieces, which only
+/// affects the canonical order of the marks, never the offsets.
+const MAX_SEGMENT_CHARS: usize = 32;
+
+/// Stage 1: NFKC and invisible/control stripping.
+///
+/// Returns `false`, leaving `out` empty, when the text would come out
+/// unchanged (for example plain printable ASCII): the caller then uses the
+/// input itself, with the identity offset map. Otherwise fills `out` and
+/// returns `true`.
+pub fn prenormalize(text: &str, config: &NormalizeConfig, out: &mut MappedText) -> bool {
+    out.clear();
+    if !config.nfkc && !config.strip_invisible {
+        return false;
+    }
+    if !needs_stage1(text, config) {
+        return false;
+    }
+    out.text.reserve(text.len());
+    out.map.reserve(text.len());
+    let bytes = text.as_bytes();
+    let strip = config.strip_invisible;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 && (!config.nfkc || bytes.get(i + 1).is_none_or(|&n| n < 0x80)) {
+            // ASCII not followed by a possible combining mark.
+            if !(strip && is_invisible_ascii(b)) {
+                out.text.push(b as char);
+                out.map.push(Span::new(i, i + 1));
+            }
+            i += 1;
+            continue;
+        }
+        if !config.nfkc {
+            // Strip only: per character, exact spans.
+            let c = next_char(text, i);
+            let end = i + c.len_utf8();
+            if !is_invisible(c) {
+                out.push(c, Span::new(i, end));
+            }
+            i = end;
+            continue;
+        }
+        let end = segment_end(text, i);
+        push_nfkc_segment(&text[i..end], i, strip, out);
+        i = end;
+    }
+    true
+}
+
+/// The character starting at byte `i` (which must be a char boundary).
+#[inline]
+fn next_char(text: &str, i: usize) -> char {
+    text[i..].chars().next().unwrap_or('\u{FFFD}')
+}
+
+/// Does stage 1 change anything?
+fn needs_stage1(text: &str, config: &NormalizeConfig) -> bool {
+    let bytes = text.as_bytes();
+    let mut ascii = true;
+    for &b in bytes {
+        if b >= 0x80 {
+            ascii = false;
+            break;
+        }
+        if config.strip_invisible && is_invisible_ascii(b) {
+            return true;
+        }
+    }
+    if ascii {
+        return false;
+    }
+    if config.strip_invisible && text.chars().any(is_invisible) {
+        return true;
+    }
+    config.nfkc && is_nfkc_quick(text.chars()) != IsNormalized::Yes
+}
+
+/// End of the normalisation segment starting at `i`: one character plus the
+/// combining marks (non-zero canonical combining class) after it.
+fn segment_end(text: &str, i: usize) -> usize {
+    let mut chars = text[i..].char_indices();
+    let mut end = match chars.next() {
+        Some((_, c)) => i + c.len_utf8(),
+        None => return text.len(),
+    };
+    let mut count = 1;
+    for (off, c) in chars {
+        if count >= MAX_SEGMENT_CHARS || canonical_combining_class(c) == 0 {
+            break;
+        }
+        end = i + off + c.len_utf8();
+        count += 1;
+    }
+    end
+}
+
+fn push_nfkc_segment(seg: &str, offset: usize, strip: bool, out: &mut MappedText) {
+    let span = Span::new(offset, offset + seg.len());
+    let mut chars = seg.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        // Single character: skip the normaliser when it is already NFKC.
+        if strip && is_invisible(c) {
+            return;
+        }
+        if is_nfkc_quick(iter::once(c)) == IsNormalized::Yes {
+            out.push(c, span);
+            return;
+        }
+    }
+    for c in seg.chars().filter(|&c| !(strip && is_invisible(c))).nfkc() {
+        if !(strip && is_invisible(c)) {
+            out.push(c, span);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Stage 2: folding
+// ---------------------------------------------------------------------------
+
+/// Which look-alike scripts appear "for real" in a text (with letters that
+/// have no Latin look-alike). Used by confusable folding.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScriptContext {
+    /// The text has a Cyrillic letter that is not a Latin look-alike.
+    pub real_cyrillic: bool,
+    /// The text has a Greek letter that is not a Latin look-alike.
+    pub real_greek: bool,
+}
+
+impl ScriptContext {
+    /// Scans `text` (any stage).
+    pub fn scan(text: &str) -> Self {
+        let mut ctx = ScriptContext::default();
+        if text.is_ascii() {
+            return ctx;
+        }
+        for c in text.chars() {
+            if c.is_ascii() || !c.is_alphabetic() || confusable(c).is_some() {
+                continue;
+            }
+            if is_cyrillic(c) {
+                ctx.real_cyrillic = true;
+            } else if is_greek(c) {
+                ctx.real_greek = true;
+            }
+        }
+        ctx
+    }
+}
+
+#[inline]
+fn is_cyrillic(c: char) -> bool {
+    matches!(c, '\u{400}'..='\u{52F}' | '\u{1C80}'..='\u{1C8F}' | '\u{2DE0}'..='\u{2DFF}' | '\u{A640}'..='\u{A69F}')
+}
+
+#[inline]
+fn is_greek(c: char) -> bool {
+    matches!(c, '\u{370}'..='\u{3FF}' | '\u{1F00}'..='\u{1FFF}')
+}
+
+#[inline]
+fn is_latin_letter(c: char) -> bool {
+    c.is_ascii_alphabetic()
+        || (matches!(c, '\u{C0}'..='\u{24F}' | '\u{1E00}'..='\u{1EFF}' | '\u{2C60}'..='\u{2C7F}' | '\u{A720}'..='\u{A7FF}')
+            && c.is_alphabetic())
+}
+
+/// The Latin letter a Cyrillic, Greek or exotic Latin look-alike stands for.
+pub fn confusable(c: char) -> Option<char> {
+    Some(match c {
+        // Cyrillic lower case
+        'а' => 'a',
+        'в' => 'b',
+        'ь' => 'b',
+        'е' => 'e',
+        'ё' => 'e',
+        'ѐ' => 'e',
+        'һ' => 'h',
+        'н' => 'h',
+        'і' => 'i',
+        'ї' => 'i',
+        'ј' => 'j',
+        'к' => 'k',
+        'ӏ' => 'l',
+        'м' => 'm',
+        'о' => 'o',
+        'р' => 'p',
+        'ԛ' => 'q',
+        'ѕ' => 's',
+        'с' => 'c',
+        'т' => 't',
+        'у' => 'y',
+        'ү' => 'y',
+        'ѵ' => 'v',
+        'ԝ' => 'w',
+        'х' => 'x',
+        'ԁ' => 'd',
+        'ԍ' => 'g',
+        // Cyrillic upper case
+        'А' => 'A',
+        'В' => 'B',
+        'Е' => 'E',
+        'Ё' => 'E',
+        'Ѐ' => 'E',
+        'Һ' => 'H',
+        'Н' => 'H',
+        'І' => 'I',
+        'Ї' => 'I',
+        'Ӏ' => 'I',
+        'Ј' => 'J',
+        'К' => 'K',
+        'М' => 'M',
+        'О' => 'O',
+        'Р' => 'P',
+        'Ԛ' => 'Q',
+        'Ѕ' => 'S',
+        'С' => 'C',
+        'Т' => 'T',
+        'У' => 'Y',
+        'Ү' => 'Y',
+        'Ѵ' => 'V',
+        'Ԝ' => 'W',
+        'Х' => 'X',
+        'Ԁ' => 'D',
+        'Ԍ' => 'G',
+        // Greek lower case
+        'α' => 'a',
+        'β' => 'b',
+        'γ' => 'y',
+        'ε' => 'e',
+        'η' => 'n',
+        'ι' => 'i',
+        'κ' => 'k',
+        'ν' => 'v',
+        'ο' => 'o',
+        'ρ' => 'p',
+        'τ' => 't',
+        'υ' => 'u',
+        'χ' => 'x',
+        'ω' => 'w',
+        'ϲ' => 'c',
+        'ϳ' => 'j',
+        // Greek upper case
+        'Α' => 'A',
+        'Β' => 'B',
+        'Ε' => 'E',
+        'Ζ' => 'Z',
+        'Η' => 'H',
+        'Ι' => 'I',
+        'Κ' => 'K',
+        'Μ' => 'M',
+        'Ν' => 'N',
+        'Ο' => 'O',
+        'Ρ' => 'P',
+        'Τ' => 'T',
+        'Υ' => 'Y',
+        'Χ' => 'X',
+        'Ϲ' => 'C',
+        'Ϳ' => 'J',
+        // Latin look-alikes
+        'ı' => 'i',
+        'ɑ' => 'a',
+        'ɡ' => 'g',
+        'ꞵ' => 'b',
+        _ => return None,
+    })
+}
+
+/// The letter a leetspeak character stands for.
+#[inline]
+pub fn leet(c: char) -> Option<char> {
+    Some(match c {
+        '0' => 'o',
+        '1' => 'i',
+        '3' => 'e',
+        '4' => 'a',
+        '5' => 's',
+        '7' => 't',
+        '8' => 'b',
+        '9' => 'g',
+        '@' => 'a',
+        '$' => 's',
+        '€' => 'e',
+        '!' => 'i',
+        '|' => 'l',
+        _ => return None,
+    })
+}
+
+/// Letters, digits and combining marks.
+#[inline]
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        c.is_alphanumeric() || is_combining_mark(c)
+    }
+}
+
+#[inline]
+fn is_letterish(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphabetic()
+    } else {
+        c.is_alphabetic() || is_combining_mark(c)
+    }
+}
+
+/// One character of the folding work buffer with its original span.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Item {
+    c: char,
+    span: Span,
+}
+
+/// A character slot the folding passes can read and rewrite: an [`Item`]
+/// (general path) or an ASCII byte (fast path; only ASCII is ever written).
+trait Glyph: Copy {
+    fn ch(&self) -> char;
+    fn set(&mut self, c: char);
+}
+
+impl Glyph for Item {
+    #[inline]
+    fn ch(&self) -> char {
+        self.c
+    }
+    #[inline]
+    fn set(&mut self, c: char) {
+        self.c = c;
+    }
+}
+
+impl Glyph for u8 {
+    #[inline]
+    fn ch(&self) -> char {
+        *self as char
+    }
+    #[inline]
+    fn set(&mut self, c: char) {
+        if c.is_ascii() {
+            *self = c as u8;
+        }
+    }
+}
+
+/// Reusable buffers for stage 2.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FoldBuffers {
+    items: Vec<Item>,
+    bytes: Vec<u8>,
+    runs: Vec<(usize, usize)>,
+}
+
+/// Where the stage-1 text came from: `None` means it *is* the original.
+#[derive(Clone, Copy)]
+pub(crate) struct PreText<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) map: Option<&'a [Span]>,
+}
+
+impl PreText<'_> {
+    #[inline]
+    fn span(&self, start: usize, end: usize) -> Span {
+        match self.map {
+            None => Span::new(start, end),
+            Some(map) => {
+                let s = map[start];
+                let e = map[end - 1];
+                Span::new(s.start, e.end.max(s.start))
+            }
+        }
+    }
+
+    /// Original span of the stage-1 byte range `start..end`.
+    #[inline]
+    pub(crate) fn original_span(&self, start: usize, end: usize) -> Span {
+        if start >= end {
+            let at = match self.map {
+                None => start,
+                Some(map) => match map.get(start) {
+                    Some(s) => s.start,
+                    None => map.last().map_or(0, |s| s.end),
+                },
+            };
+            return Span::new(at, at);
+        }
+        self.span(start, end)
+    }
+}
+
+/// Stage 2: folds `pre.text[start..end]` and appends the result to `out`.
+pub(crate) fn fold_range(
+    pre: PreText<'_>,
+    start: usize,
+    end: usize,
+    config: &NormalizeConfig,
+    script: ScriptContext,
+    bufs: &mut FoldBuffers,
+    out: &mut MappedText,
+) {
+    let gap = &pre.text[start..end];
+    if gap.is_empty() {
+        return;
+    }
+    if gap.is_ascii() {
+        fold_ascii(pre, start, end, config, bufs, out);
+        return;
+    }
+    let FoldBuffers { items, runs, .. } = bufs;
+    items.clear();
+    // Pass 1: case folding.
+    for (off, c) in gap.char_indices() {
+        let a = start + off;
+        let span = pre.span(a, a + c.len_utf8());
+        if c.is_ascii() || !config.case_fold {
+            let c = if config.case_fold {
+                c.to_ascii_lowercase()
+            } else {
+                c
+            };
+            items.push(Item { c, span });
+        } else if c == '\u{130}' {
+            items.push(Item { c: 'i', span });
+        } else {
+            for f in iter::once(c).default_case_fold() {
+                items.push(Item { c: f, span });
+            }
+        }
+    }
+    // Pass 2: confusables.
+    if config.fold_confusables {
+        fold_confusables(items, script);
+    }
+    // Pass 3: spaced letters.
+    if config.join_spaced_letters {
+        spaced_runs(items, config.fold_leet, runs);
+        if !runs.is_empty() {
+            let keep = compact_runs(items.len(), runs, |from, to| items[to] = items[from]);
+            items.truncate(keep);
+        }
+    }
+    // Pass 4: leetspeak.
+    if config.fold_leet {
+        fold_leet(items);
+    }
+    for it in items.iter() {
+        out.push(it.c, it.span);
+    }
+}
+
+/// Stage 2 for an ASCII gap: works on bytes, the map is copied once.
+fn fold_ascii(
+    pre: PreText<'_>,
+    start: usize,
+    end: usize,
+    config: &NormalizeConfig,
+    bufs: &mut FoldBuffers,
+    out: &mut MappedText,
+) {
+    let gap = &pre.text.as_bytes()[start..end];
+    let base = out.map.len();
+    match pre.map {
+        None => out.map.extend((start..end).map(|i| Span::new(i, i + 1))),
+        Some(map) => out.map.extend_from_slice(&map[start..end]),
+    }
+    let leet = config.fold_leet && has_leet_candidate(gap);
+    let spaced = config.join_spaced_letters && has_spaced_candidate(gap);
+    if !leet && !spaced {
+        if config.case_fold {
+            out.text
+                .extend(gap.iter().map(|&b| b.to_ascii_lowercase() as char));
+        } else {
+            out.text.push_str(&pre.text[start..end]);
+        }
+        return;
+    }
+    let FoldBuffers { bytes, runs, .. } = bufs;
+    bytes.clear();
+    if config.case_fold {
+        bytes.extend(gap.iter().map(|b| b.to_ascii_lowercase()));
+    } else {
+        bytes.extend_from_slice(gap);
+    }
+    let mut joined = false;
+    if spaced {
+        spaced_runs(bytes, config.fold_leet, runs);
+        if !runs.is_empty() {
+            joined = true;
+            let map = &mut out.map[base..];
+            let keep = compact_runs(bytes.len(), runs, |from, to| {
+                bytes[to] = bytes[from];
+                map[to] = map[from];
+            });
+            bytes.truncate(keep);
+            out.map.truncate(base + keep);
+        }
+    }
+    if leet || (joined && config.fold_leet) {
+        fold_leet(bytes);
+    }
+    // Only ASCII was ever written, so this cannot fail; stay panic-free anyway.
+    match std::str::from_utf8(bytes) {
+        Ok(s) => out.text.push_str(s),
+        Err(_) => out.text.extend(bytes.iter().map(|&b| b as char)),
+    }
+}
+
+#[inline]
+fn is_leet_byte(b: u8) -> bool {
+    matches!(b, b'0' | b'1' | b'3'..=b'5' | b'7'..=b'9' | b'@' | b'$' | b'!' | b'|')
+}
+
+/// Could leet folding change this ASCII text? (A leet character next to a letter.)
+fn has_leet_candidate(b: &[u8]) -> bool {
+    let n = b.len();
+    (0..n).any(|i| {
+        is_leet_byte(b[i])
+            && ((i > 0 && b[i - 1].is_ascii_alphabetic())
+                || (i + 1 < n && b[i + 1].is_ascii_alphabetic()))
+    })
+}
+
+/// Could spaced-letter joining change this ASCII text? (`x s y s z`.)
+fn has_spaced_candidate(b: &[u8]) -> bool {
+    b.windows(5).any(|w| {
+        matches!(w[1], b' ' | b'.' | b'-' | b'_')
+            && w[3] == w[1]
+            && w[2].is_ascii_alphanumeric()
+            && w[0].is_ascii_alphanumeric()
+            && w[4].is_ascii_alphanumeric()
+    })
+}
+
+fn fold_confusables(items: &mut [Item], script: ScriptContext) {
+    let n = items.len();
+    let mut i = 0;
+    while i < n {
+        if !is_word_char(items[i].c) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < n && is_word_char(items[i].c) {
+            i += 1;
+        }
+        let word = &mut items[start..i];
+        let (mut has_latin, mut all_look, mut any_look, mut cyr, mut greek) =
+            (false, true, false, false, false);
+        for it in word.iter() {
+            let c = it.c;
+            if c.is_ascii() {
+                has_latin |= c.is_ascii_alphabetic();
+            } else if confusable(c).is_some() {
+                any_look = true;
+                if is_cyrillic(c) {
+                    cyr = true;
+                } else if is_greek(c) {
+                    greek = true;
+                } else {
+                    has_latin = true;
+                }
+            } else if is_latin_letter(c) {
+                has_latin = true;
+            } else if c.is_alphabetic() {
+                all_look = false;
+            }
+        }
+        let fold = any_look
+            && (has_latin
+                || (all_look && !(cyr && script.real_cyrillic) && !(greek && script.real_greek)));
+        if fold {
+            for it in word.iter_mut() {
+                if let Some(m) = confusable(it.c) {
+                    it.c = m;
+                }
+            }
+        }
+    }
+}
+
+#[inline]
+fn is_spaced_sep(c: char) -> bool {
+    matches!(c, ' ' | '.' | '-' | '_')
+}
+
+/// Finds runs of spaced-out single letters: `(first, last)` indices of the
+/// first and last element; elements sit at every other index in between.
+fn spaced_runs<G: Glyph>(s: &[G], leet_on: bool, runs: &mut Vec<(usize, usize)>) {
+    runs.clear();
+    let n = s.len();
+    let is_elem =
+        |c: char| c.is_alphabetic() || (leet_on && c.is_ascii_digit() && leet(c).is_some());
+    let single_after = |k: usize| k + 1 >= n || !is_word_char(s[k + 1].ch());
+    let mut i = 0;
+    while i + 2 < n {
+        let c = s[i].ch();
+        if is_elem(c) && (i == 0 || !is_word_char(s[i - 1].ch())) && is_spaced_sep(s[i + 1].ch()) {
+            let sep = s[i + 1].ch();
+            let mut j = i;
+            let mut count = 1usize;
+            let mut letters = usize::from(c.is_alphabetic());
+            while j + 2 < n && s[j + 1].ch() == sep && is_elem(s[j + 2].ch()) && single_after(j + 2)
+            {
+                j += 2;
+                count += 1;
+                letters += usize::from(s[j].ch().is_alphabetic());
+            }
+            if count >= 3 && letters >= 3 && letters * 2 > count {
+                runs.push((i, j));
+                i = j + 1;
+                continue;
+            }
+        }
+        i += 1;
+    }
+}
+
+/// Removes the separators inside `runs` from a sequence of length `n` by
+/// calling `mv(from, to)` for every kept position; returns the new length.
+fn compact_runs(n: usize, runs: &[(usize, usize)], mut mv: impl FnMut(usize, usize)) -> usize {
+    let mut w = 0;
+    let mut r = 0;
+    for i in 0..n {
+        while r < runs.len() && runs[r].1 < i {
+            r += 1;
+        }
+        let drop = r < runs.len() && i > runs[r].0 && i < runs[r].1 && (i - runs[r].0) % 2 == 1;
+        if !drop {
+            if w != i {
+                mv(i, w);
+            }
+            w += 1;
+        }
+    }
+    w
+}
+
+#[inline]
+fn is_leet_word_char(c: char) -> bool {
+    is_word_char(c) || matches!(c, '@' | '$' | '€' | '!' | '|')
+}
+
+fn fold_leet<G: Glyph>(s: &mut [G]) {
+    let n = s.len();
+    let mut i = 0;
+    while i < n {
+        if !is_leet_word_char(s[i].ch()) {
+            i += 1;
+            continue;
+        }
+        let mut a = i;
+        let mut has_other = false;
+        while i < n && is_leet_word_char(s[i].ch()) {
+            has_other |= !is_letterish(s[i].ch());
+            i += 1;
+        }
+        if !has_other {
+            continue;
+        }
+        let mut e = i;
+        while a < e && matches!(s[a].ch(), '!' | '|' | '@') {
+            a += 1;
+        }
+        while e > a && matches!(s[e - 1].ch(), '!' | '|' | '@' | '$' | '€') {
+            e -= 1;
+        }
+        fold_leet_word(&mut s[a..e]);
+    }
+}
+
+fn fold_leet_word<G: Glyph>(word: &mut [G]) {
+    let n = word.len();
+    let letters = word.iter().filter(|g| is_letterish(g.ch())).count();
+    let others = n - letters;
+    if letters < 2 || letters <= others || others == 0 {
+        return;
+    }
+    // First pass: validate interior runs.
+    let mut has_interior = false;
+    let mut k = 0;
+    while k < n {
+        if is_letterish(word[k].ch()) {
+            k += 1;
+            continue;
+        }
+        let rs = k;
+        while k < n && !is_letterish(word[k].ch()) {
+            k += 1;
+        }
+        if rs > 0 && k < n {
+            let ok = k - rs <= 2 && word[rs..k].iter().all(|g| leet(g.ch()).is_some());
+            if !ok {
+                return;
+            }
+            has_interior = true;
+        }
+    }
+    // Second pass: fold.
+    let mut k = 0;
+    while k < n {
+        if is_letterish(word[k].ch()) {
+            k += 1;
+            continue;
+        }
+        let rs = k;
+        while k < n && !is_letterish(word[k].ch()) {
+            k += 1;
+        }
+        let len = k - rs;
+        let fold = if rs > 0 && k < n {
+            true
+        } else if rs == 0 && k < n {
+            len == 1 && (has_interior || matches!(word[0].ch(), '$' | '€'))
+        } else {
+            // trailing run (rs > 0, k == n)
+            len == 1 && has_interior
+        };
+        if fold {
+            for g in &mut word[rs..k] {
+                if let Some(m) = leet(g.ch()) {
+                    g.set(m);
+                }
+            }
+        }
+    }
+}
+
+/// Runs both stages on a whole text: NFKC, invisible stripping, case,
+/// confusable, spaced-letter and leet folding, with an offset map into `text`.
+///
+/// This is what the analyser does between signals; it is exposed for
+/// inspection, tests and tools. Signals are *not* protected here, so
+/// `$50` stays `$50` only because the leet rules leave amounts alone.
+pub fn normalize(text: &str, config: &NormalizeConfig) -> MappedText {
+    let mut stage1 = MappedText::new();
+    let changed = prenormalize(text, config, &mut stage1);
+    let pre = if changed {
+        PreText {
+            text: stage1.as_str(),
+            map: Some(stage1.map()),
+        }
+    } else {
+        PreText { text, map: None }
+    };
+    let script = ScriptContext::scan(pre.text);
+    let mut out = MappedText::new();
+    let mut bufs = FoldBuffers::default();
+    fold_range(pre, 0, pre.text.len(), config, script, &mut bufs, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(s: &str) -> String {
+        normalize(s, &NormalizeConfig::default())
+            .as_str()
+            .to_string()
+    }
+
+    fn orig<'a>(text: &'a str, out: &MappedText, needle: &str) -> &'a str {
+        let at = out.as_str().find(needle).expect("needle in output");
+        let span = out.original_span(at, at + needle.len());
+        &text[span.start..span.end]
+    }
+
+    #[test]
+    fn ascii_lowercase_identity_map() {
+        let text = "Send BTC now";
+        let out = normalize(text, &NormalizeConfig::default());
+        assert_eq!(out.as_str(), "send btc now");
+        assert_eq!(orig(text, &out, "btc"), "BTC");
+    }
+
+    #[test]
+    fn nfkc_full_width_and_styled() {
+        assert_eq!(norm("ｄｏｎａｔｅ"), "donate");
+        assert_eq!(norm("𝐝𝐨𝐧𝐚𝐭𝐞"), "donate");
+        assert_eq!(norm("ﬁnance"), "finance");
+        assert_eq!(norm("a\u{A0}b"), "a b");
+        let text = "x ｄｏｎａｔｅ y";
+        let out = normalize(text, &NormalizeConfig::default());
+        assert_eq!(orig(text, &out, "donate"), "ｄｏｎａｔｅ");
+    }
+
+    #[test]
+    fn nfkc_composes_combining_marks() {
+        assert_eq!(norm("cafe\u{301}"), "café");
+        let text = "cafe\u{301} ok";
+        let out = normalize(text, &NormalizeConfig::default());
+        assert_eq!(orig(text, &out, "é"), "e\u{301}");
+    }
+
+    #[test]
+    fn strips_invisible_and_controls() {
+        let text = "do\u{200B}n\u{200C}a\u{200D}t\u{2060}e\u{FEFF}\u{AD}!";
+        assert_eq!(norm(text), "donate!");
+        assert_eq!(norm("a\u{200E}b\u{202E}c\u{2066}d\u{2069}"), "abcd");
+        assert_eq!(norm("a\u{0}b\u{7}c\u{7F}d"), "abcd");
+        assert_eq!(norm("a\tb\nc\r\nd"), "a\tb\nc\r\nd");
+        let out = normalize(text, &NormalizeConfig::default());
+        let span = out.original_span(0, "donate".len());
+        assert!(text[span.start..span.end].starts_with("do\u{200B}n"));
+    }
+
+    #[test]
+    fn full_case_folding() {
+        assert_eq!(norm("STRASSE"), "strasse");
+        assert_eq!(norm("Straße"), "strasse");
+        assert_eq!(norm("STRAẞE"), "strasse");
+        assert_eq!(norm("ΣΊΣΥΦΟΣ"), "σίσυφοσ");
+        // Turkish: İ folds to plain i, dotless ı is a confusable of i.
+        assert_eq!(norm("İstanbul"), "istanbul");
+        assert_eq!(norm("ISTANBUL"), "istanbul");
+        assert_eq!(norm("bıtcoin"), "bitcoin");
+        let text = "Straße!";
+        let out = normalize(text, &NormalizeConfig::default());
+        assert_eq!(orig(text, &out, "ss"), "ß");
+    }
+
+    #[test]
+    fn confusables_in_latin_words() {
+        // Cyrillic а, о, і, с inside Latin words.
+        assert_eq!(norm("dоnаte"), "donate");
+        assert_eq!(norm("bіtсoin"), "bitcoin");
+        // Greek ο, ν inside Latin words.
+        assert_eq!(norm("mοnerο"), "monero");
+        assert_eq!(norm("ΒΙΤCOIN"), "bitcoin");
+        // Only look-alikes, no real Cyrillic in the text: folded.
+        assert_eq!(norm("send via рау"), "send via pay");
+        assert_eq!(norm("ԁоnаtе"), "donate");
+    }
+
+    #[test]
+    fn real_russian_and_greek_left_alone() {
+        assert_eq!(norm("Привет, как дела?"), "привет, как дела?");
+        // "сор" is all look-alikes, but the text is really Russian.
+        assert_eq!(norm("сор и мусор"), "сор и мусор");
+        assert_eq!(norm("καλημέρα κόσμε"), "καλημέρα κόσμε");
+        assert_eq!(norm("Ναι, το λέω"), "ναι, το λέω");
+    }
+
+    #[test]
+    fn leetspeak() {
+        assert_eq!(norm("d0nate"), "donate");
+        assert_eq!(norm("b1tc0in"), "bitcoin");
+        assert_eq!(norm("m0ner0"), "monero");
+        assert_eq!(norm("supp0rt"), "support");
+        assert_eq!(norm("$end"), "send");
+        assert_eq!(norm("h4ck3r"), "hacker");
+        assert_eq!(norm("sh00t"), "shoot");
+        assert_eq!(norm("b!tcoin!"), "bitcoin!");
+        assert_eq!(norm("he||o"), "hello");
+        assert_eq!(norm("d@nate"), "danate");
+        assert_eq!(norm("D0NATE"), "donate");
+    }
+
+    #[test]
+    fn leetspeak_keeps_numbers_and_ids() {
+        for s in [
+            "2015",
+            "50",
+            "$50",
+            "covid19",
+            "mp3",
+            "1st",
+            "4chan",
+            "gr8",
+            "b4",
+            "abc123def",
+            "a1b2c3",
+            "3.14",
+            "win10",
+            "10k",
+            "wow!",
+            "hello!!!",
+            "|pipe|",
+            "1,000.00",
+            "l33t",
+        ] {
+            assert_eq!(norm(s), s.to_lowercase(), "{s}");
+        }
+        assert_eq!(norm("w1nd0ws10"), "windows10");
+    }
+
+    #[test]
+    fn spaced_letters() {
+        assert_eq!(norm("d o n a t e"), "donate");
+        assert_eq!(norm("d.o.n.a.t.e"), "donate");
+        assert_eq!(norm("D-O-N-A-T-E now"), "donate now");
+        assert_eq!(norm("d_o_n_a_t_e"), "donate");
+        assert_eq!(norm("please d o n a t e."), "please donate.");
+        assert_eq!(norm("d 0 n a t e"), "donate");
+        // Not joined: too short, mixed separators, touching other letters, digits only.
+        assert_eq!(norm("a b"), "a b");
+        assert_eq!(norm("ab c d"), "ab c d");
+        assert_eq!(norm("d o-n a"), "d o-n a");
+        assert_eq!(norm("1 2 3 4"), "1 2 3 4");
+        assert_eq!(norm("a  b  c"), "a  b  c");
+        let text = "pls D-O-N-A-T-E!";
+        let out = normalize(text, &NormalizeConfig::default());
+        assert_eq!(orig(text, &out, "donate"), "D-O-N-A-T-E");
+    }
+
+    #[test]
+    fn spaced_letters_with_confusables_and_zero_width() {
+        assert_eq!(norm("d о n а t e"), "donate");
+        assert_eq!(norm("d\u{200B} o n a t e"), "donate");
+    }
+
+    #[test]
+    fn config_switches() {
+        let off = NormalizeConfig {
+            nfkc: false,
+            case_fold: false,
+            strip_invisible: false,
+            fold_confusables: false,
+            fold_leet: false,
+            join_spaced_letters: false,
+        };
+        let text = "D0nate ｘ d o n\u{200B}";
+        assert_eq!(normalize(text, &off).as_str(), text);
+        let only_case = NormalizeConfig {
+            case_fold: true,
+            ..off.clone()
+        };
+        assert_eq!(normalize("Straße D0", &only_case).as_str(), "strasse d0");
+        let strip_only = NormalizeConfig {
+            strip_invisible: true,
+            ..off
+        };
+        assert_eq!(normalize("a\u{200B}ｂ", &strip_only).as_str(), "aｂ");
+    }
+
+    #[test]
+    fn config_serde_defaults() {
+        let c: NormalizeConfig = serde_json::from_str("{}").unwrap();
+        assert_eq!(c, NormalizeConfig::default());
+        let c: NormalizeConfig = serde_json::from_str(r#"{"fold_leet":false}"#).unwrap();
+        assert!(!c.fold_leet && c.nfkc);
+        assert!(serde_json::from_str::<NormalizeConfig>(r#"{"bogus":1}"#).is_err());
+    }
+
+    #[test]
+    fn offsets_always_valid() {
+        let texts = [
+            "",
+            " ",
+            "\u{301}",
+            "\u{301}\u{301}a",
+            "a\u{301}\u{302}\u{303}\u{304}",
+            "👨\u{200D}👩\u{200D}👧 family",
+            "مرحبا بالعالم donate",
+            "日本語テキスト",
+            "ｄｏｎａｔｅ ＄５０",
+            "\u{FEFF}\u{200B}\u{200B}",
+            "e\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}\u{301}",
+            "ﷺ ﷽ ㎏ ½",
+        ];
+        for text in texts {
+            let out = normalize(text, &NormalizeConfig::default());
+            for (i, c) in out.as_str().char_indices() {
+                let span = out.original_span(i, i + c.len_utf8());
+                assert!(span.start < span.end, "{text:?}");
+                assert!(text.get(span.start..span.end).is_some(), "{text:?}");
+            }
+            let all = out.original_span(0, out.len());
+            assert!(text.get(all.start..all.end).is_some());
+            // Out-of-range and empty requests do not panic.
+            let _ = out.original_span(5, 2);
+            let _ = out.original_span(1000, 2000);
+        }
+    }
+
+    #[test]
+    fn prenormalize_identity_for_plain_ascii() {
+        let mut out = MappedText::new();
+        let cfg = NormalizeConfig::default();
+        assert!(!prenormalize("hello world", &cfg, &mut out));
+        assert!(!prenormalize("already nfkc: café", &cfg, &mut out));
+        assert!(prenormalize("zero\u{200B}width", &cfg, &mut out));
+        assert_eq!(out.as_str(), "zerowidth");
+        assert!(prenormalize("bell\u{7}", &cfg, &mut out));
+        assert_eq!(out.as_str(), "bell");
+    }
+}
