@@ -1,0 +1,154 @@
+//! What the user typed: clap derive structs and nothing else.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Flags posts that solicit support for violent extremists, and extremist propaganda,
+/// for human review. redflag ranks and explains; a person decides.
+#[derive(Debug, Parser)]
+#[command(name = "redflag", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Score records for human review (JSON Lines out, one result per input record, in order).
+    Score(ScoreArgs),
+    /// Train a model from labelled records.
+    Train(TrainArgs),
+    /// Print a model's metadata and checksum without scoring anything.
+    Inspect(InspectArgs),
+    /// Build and check labelled datasets.
+    #[command(subcommand)]
+    Data(DataCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Build canonical train/validation/test files from a recipe.
+    Build(DataBuildArgs),
+    /// Check dataset files: schema, duplicates (also across files), counts, lengths.
+    Check(DataCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DataBuildArgs {
+    /// The recipe (TOML).
+    #[arg(long, value_name = "FILE.toml")]
+    pub recipe: PathBuf,
+    /// Output folder for train.jsonl, validation.jsonl, test.jsonl and report.json.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Folder holding the public corpora (overrides the recipe's `corpora`).
+    #[arg(long, value_name = "DIR")]
+    pub corpora: Option<PathBuf>,
+    /// Build without public corpora that are missing (each is still reported).
+    #[arg(long)]
+    pub allow_missing: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DataCheckArgs {
+    /// Dataset files (JSON Lines or CSV).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+    /// Allowed labels (repeatable); default appeal, propaganda, reporting, benign.
+    #[arg(long = "label", value_name = "LABEL")]
+    pub labels: Vec<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Input format, when the file extension does not say (or to override it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// One JSON object per line.
+    Jsonl,
+    /// CSV with a header row.
+    Csv,
+    /// One document per line.
+    Text,
+}
+
+#[derive(Debug, Args)]
+pub struct ColumnArgs {
+    /// Input format; by default from the extension (.jsonl/.ndjson/.json, .csv/.tsv, .txt,
+    /// optionally .gz); standard input defaults to JSON Lines.
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Field or column holding the text.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_column: String,
+    /// Field or column holding the record id.
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    pub id_column: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Inputs: files, or `-` for standard input (the default).
+    #[arg(value_name = "FILE")]
+    pub inputs: Vec<String>,
+    /// Model file; the embedded default model when absent.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+    /// Write results here instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Worker threads; 0 means one per core.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    /// Leave out reasons (faster).
+    #[arg(long)]
+    pub no_reasons: bool,
+    /// Write only records flagged for review (and error records).
+    #[arg(long)]
+    pub review_only: bool,
+    /// Longest text scored, in bytes; longer text is truncated and the result says so.
+    #[arg(long, default_value_t = 1 << 20, value_name = "N")]
+    pub max_bytes: usize,
+    /// No summary line on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Labelled training data: JSON Lines with `text` and `label` (optional `id`, `source`,
+    /// `slice`, `group`), or CSV with a header naming the columns.
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
+    pub data: Vec<String>,
+    /// Training configuration (TOML); defaults for everything it leaves out.
+    #[arg(long, value_name = "FILE.toml")]
+    pub config: Option<PathBuf>,
+    /// Where to write the model.
+    #[arg(long, value_name = "MODEL")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+    /// Field or column holding the label.
+    #[arg(long, default_value = "label", value_name = "NAME")]
+    pub label_column: String,
+    /// Description stored in the model (overrides the configuration's).
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Worker threads; 0 means one per core. The model does not depend on it.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    /// No progress lines on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Model file; the embedded default model when absent.
+    #[arg(value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+}

@@ -1,0 +1,549 @@
+//! The one integration-test binary: runs the real `redflag` program on small fixtures in a
+//! temporary directory, as a user would.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+const BIN: &str = env!("CARGO_BIN_EXE_redflag");
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn shared_corpora() -> Option<PathBuf> {
+    let p = repo("../shared/corpora");
+    p.join("README.md").exists().then_some(p)
+}
+
+fn skip(test: &str, why: &str) {
+    eprintln!("SKIPPED {test}: {why}");
+}
+
+fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("redflag starts");
+    if let Some(input) = stdin {
+        let mut s = child.stdin.take().unwrap();
+        let input = input.to_vec();
+        std::thread::spawn(move || {
+            let _ = s.write_all(&input);
+        });
+    }
+    child.wait_with_output().expect("redflag finishes")
+}
+
+fn stdout_json(o: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8(o.stdout.clone())
+        .expect("output is UTF-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad output line {l:?}: {e}")))
+        .collect()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A model trained once on the fixture data, shared by the tests.
+fn fixture_model() -> &'static Path {
+    static MODEL: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, path) = MODEL.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fixture.rfm");
+        let config = dir.path().join("c.toml");
+        std::fs::write(&config, "[features]\nmin_df = 1\n").unwrap();
+        let o = run(
+            &[
+                "train",
+                "--data",
+                fixture("train.jsonl").to_str().unwrap(),
+                "--config",
+                config.to_str().unwrap(),
+                "--out",
+                path.to_str().unwrap(),
+                "--quiet",
+            ],
+            None,
+        );
+        assert!(o.status.success(), "train failed: {}", stderr(&o));
+        (dir, path)
+    });
+    path
+}
+
+fn score(extra: &[&str], stdin: Option<&[u8]>) -> Output {
+    let model = fixture_model().to_str().unwrap().to_string();
+    let mut args = vec!["score", "--model", &model];
+    args.extend_from_slice(extra);
+    run(&args, stdin)
+}
+
+#[test]
+fn score_writes_one_result_per_record_in_order_with_valid_scores_and_spans() {
+    let input = "{\"id\": \"x\", \"text\": \"Send Monero to the brothers at the front\"}\n\
+                 {\"text\": \"the football match was great\"}\n\
+                 {\"id\": 42, \"text\": \"Pay your zakat al-fitr at the mosque\"}\n";
+    let o = score(&["-", "--threads", "2"], Some(input.as_bytes()));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines = stdout_json(&o);
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["id"], "x");
+    assert_eq!(lines[1]["id"], 2, "no id: the 1-based record number");
+    assert_eq!(lines[2]["id"], 42);
+    let texts: Vec<&str> = input
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["text"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .map(|s| Box::leak(s.into_boxed_str()) as &str)
+        .collect();
+    for (line, text) in lines.iter().zip(texts) {
+        let scores = line["scores"].as_object().unwrap();
+        assert_eq!(scores.len(), 4);
+        let sum: f64 = scores.values().map(|v| v.as_f64().unwrap()).sum();
+        assert!((sum - 1.0).abs() < 1e-9, "scores sum to {sum}");
+        let label = line["label"].as_str().unwrap();
+        let best = scores
+            .iter()
+            .max_by(|a, b| a.1.as_f64().unwrap().total_cmp(&b.1.as_f64().unwrap()))
+            .unwrap()
+            .0;
+        assert_eq!(label, best);
+        assert!(line["review"].is_boolean());
+        for reason in line["reasons"].as_array().unwrap() {
+            assert!(reason["weight"].as_f64().unwrap() > 0.0);
+            for span in reason["spans"].as_array().unwrap() {
+                let (a, b) = (
+                    span[0].as_u64().unwrap() as usize,
+                    span[1].as_u64().unwrap() as usize,
+                );
+                assert!(
+                    a < b
+                        && b <= text.len()
+                        && text.is_char_boundary(a)
+                        && text.is_char_boundary(b)
+                );
+            }
+        }
+    }
+    let raw = String::from_utf8(o.stdout.clone()).unwrap();
+    let first = raw.lines().next().unwrap();
+    let at = |k: &str| first.find(&format!("\"{k}\":")).unwrap();
+    assert!(
+        at("appeal") < at("propaganda")
+            && at("propaganda") < at("reporting")
+            && at("reporting") < at("benign"),
+        "scores are listed in class order: {first}"
+    );
+    assert_eq!(lines[0]["label"], "appeal", "{:?}", lines[0]);
+    assert!(!lines[0]["reasons"].as_array().unwrap().is_empty());
+    assert_eq!(lines[1]["review"], false);
+    assert!(stderr(&o).contains("3 records, 0 errors"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_records_become_error_records_in_place_and_exit_1() {
+    let mut input = Vec::new();
+    input.extend_from_slice(b"{\"id\": 1, \"text\": \"fine\"}\n");
+    input.extend_from_slice(b"{\"id\": 2, \"text\": \"caf\xff invalid utf8\"}\n");
+    input.extend_from_slice(b"{\"id\": 3, \"text\": \n");
+    input.extend_from_slice(b"{\"id\": 4}\n");
+    input.extend_from_slice(b"[1, 2]\n");
+    input.extend_from_slice(b"{\"id\": 6, \"text\": \"also fine\"}\n");
+    let o = score(&["-"], Some(&input));
+    assert_eq!(o.status.code(), Some(1), "some records were error records");
+    let lines = stdout_json(&o);
+    assert_eq!(lines.len(), 6, "records in = results + error records");
+    assert!(lines[0].get("error").is_none());
+    assert_eq!(
+        lines[1]["warnings"][0], "invalid_utf8",
+        "scored lossily and marked"
+    );
+    assert!(lines[1].get("scores").is_some());
+    assert_eq!(lines[2]["id"], 3);
+    assert_eq!(lines[2]["line"], 3);
+    assert!(lines[2]["error"]
+        .as_str()
+        .unwrap()
+        .contains("malformed JSON"));
+    assert!(lines[3]["error"]
+        .as_str()
+        .unwrap()
+        .contains("no `text` field"));
+    assert_eq!(lines[3]["id"], 4);
+    assert!(lines[4]["error"]
+        .as_str()
+        .unwrap()
+        .contains("not a JSON object"));
+    assert_eq!(lines[5]["id"], 6);
+    assert!(stderr(&o).contains("3 errors"), "{}", stderr(&o));
+}
+
+#[test]
+fn empty_input_scores_nothing_and_succeeds() {
+    let o = score(&["-"], Some(b""));
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty());
+    assert!(stderr(&o).contains("0 records"));
+}
+
+#[test]
+fn a_10_mb_record_is_scored_and_a_longer_one_truncated_when_asked() {
+    let text = "send monero to the brothers ".repeat(10 * 1024 * 1024 / 28);
+    let line = format!("{{\"id\": \"big\", \"text\": \"{text}\"}}\n");
+    let o = score(&["-", "--max-bytes", "20000000"], Some(line.as_bytes()));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines = stdout_json(&o);
+    assert_eq!(lines.len(), 1);
+    assert!(lines[0].get("warnings").is_none());
+    let o = score(&["-", "--max-bytes", "1000"], Some(line.as_bytes()));
+    let lines = stdout_json(&o);
+    assert_eq!(lines[0]["warnings"][0], "truncated");
+}
+
+#[test]
+fn csv_and_text_inputs_by_extension_and_a_missing_text_column() {
+    let o = score(&[fixture("score.csv").to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines = stdout_json(&o);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["id"], "c1");
+    let o = score(&[fixture("score.txt").to_str().unwrap()], None);
+    let lines = stdout_json(&o);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["id"], 2);
+    let o = score(&[fixture("no_text_column.csv").to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("no column named \"text\"") && e.contains("id, body"),
+        "{e}"
+    );
+    let o = score(
+        &[
+            fixture("no_text_column.csv").to_str().unwrap(),
+            "--text-column",
+            "body",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn several_inputs_keep_order_and_name_their_input() {
+    let csv = fixture("score.csv");
+    let txt = fixture("score.txt");
+    let o = score(
+        &[
+            csv.to_str().unwrap(),
+            txt.to_str().unwrap(),
+            "--threads",
+            "2",
+        ],
+        None,
+    );
+    let lines = stdout_json(&o);
+    assert_eq!(lines.len(), 4);
+    assert!(lines[0]["input"].as_str().unwrap().ends_with("score.csv"));
+    assert!(lines[3]["input"].as_str().unwrap().ends_with("score.txt"));
+}
+
+#[test]
+fn output_order_is_preserved_under_parallelism() {
+    let mut input = String::new();
+    for i in 0..10_000 {
+        let text = if i % 3 == 0 {
+            "send monero to the brothers"
+        } else {
+            "football is great"
+        };
+        input.push_str(&format!("{{\"id\": {i}, \"text\": \"{text} {i}\"}}\n"));
+    }
+    let one = score(&["-", "--threads", "1", "--quiet"], Some(input.as_bytes()));
+    let two = score(&["-", "--threads", "2", "--quiet"], Some(input.as_bytes()));
+    assert_eq!(
+        one.stdout, two.stdout,
+        "same bytes whatever the thread count"
+    );
+    let lines = stdout_json(&two);
+    assert_eq!(lines.len(), 10_000);
+    assert!(lines.iter().enumerate().all(|(i, l)| l["id"] == i));
+}
+
+#[test]
+fn output_never_speaks_of_action() {
+    let o = score(&[fixture("score.csv").to_str().unwrap()], None);
+    let all = format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o)).to_lowercase();
+    for word in ["block", "remove", "ban ", "banned", "delete"] {
+        assert!(!all.contains(word), "output mentions {word:?}");
+    }
+}
+
+#[test]
+fn usage_and_model_errors_exit_2() {
+    let o = run(&["score", "--no-such-flag"], None);
+    assert_eq!(o.status.code(), Some(2));
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.rfm");
+    std::fs::write(&bad, b"not a model").unwrap();
+    let o = run(&["score", "--model", bad.to_str().unwrap(), "-"], Some(b""));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not a redflag model file"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["score", "missing-file.jsonl"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("missing-file.jsonl"));
+}
+
+#[test]
+fn train_rejects_bad_data_naming_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d.jsonl");
+    std::fs::write(
+        &data,
+        "{\"text\": \"a\", \"label\": \"benign\"}\n{\"text\": \"b\"}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("m.rfm");
+    let o = run(
+        &[
+            "train",
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("d.jsonl") && e.contains("line 2") && e.contains("no label"),
+        "{e}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn train_is_deterministic_and_inspect_shows_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.rfm");
+    let b = dir.path().join("b.rfm");
+    let config = dir.path().join("c.toml");
+    std::fs::write(&config, "[features]\nmin_df = 1\n").unwrap();
+    for (out, threads) in [(&a, "1"), (&b, "2")] {
+        let o = run(
+            &[
+                "train",
+                "--data",
+                fixture("train.jsonl").to_str().unwrap(),
+                "--config",
+                config.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--threads",
+                threads,
+            ],
+            None,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    let o = run(&["inspect", a.to_str().unwrap()], None);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["header"]["classes"][0], "appeal");
+    assert_eq!(v["header"]["meta"]["rows"], 23);
+    assert_eq!(v["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(v["header"]["meta"]["data"][0]["records"], 23);
+}
+
+#[test]
+fn the_embedded_default_model_scores_the_shipped_examples() {
+    let o = run(
+        &["score", repo("datasets/examples.jsonl").to_str().unwrap()],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines = stdout_json(&o);
+    assert!(lines.len() >= 5);
+    let by_id = |id: &str| lines.iter().find(|l| l["id"] == id).unwrap().clone();
+    assert_eq!(
+        by_id("example-appeal")["review"],
+        true,
+        "{:?}",
+        by_id("example-appeal")
+    );
+    assert_eq!(
+        by_id("example-charity")["review"],
+        false,
+        "{:?}",
+        by_id("example-charity")
+    );
+}
+
+#[test]
+fn data_build_from_a_fixture_recipe_and_data_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("built");
+    let o = run(
+        &[
+            "data",
+            "build",
+            "--recipe",
+            fixture("recipe/recipe.toml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let tweets = report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "tweets")
+        .unwrap();
+    assert_eq!(tweets["dropped"]["retweet"], 1);
+    assert_eq!(tweets["dropped"]["near-duplicate"], 1);
+    assert_eq!(tweets["dropped"]["unmapped label \"zzz\""], 1);
+    let files: Vec<String> = ["train", "validation", "test"]
+        .iter()
+        .map(|s| out.join(format!("{s}.jsonl")).to_str().unwrap().to_string())
+        .collect();
+    let mut args = vec!["data", "check"];
+    args.extend(files.iter().map(String::as_str));
+    let o = run(&args, None);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        stderr(&o)
+    );
+    // Missing public corpus: reported by name with where to get it.
+    let o = run(
+        &[
+            "data",
+            "build",
+            "--recipe",
+            fixture("recipe/recipe.toml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--corpora",
+            "/nonexistent",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("tweets") && stderr(&o).contains("example upstream"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(
+        &[
+            "data",
+            "build",
+            "--recipe",
+            fixture("recipe/recipe.toml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--corpora",
+            "/nonexistent",
+            "--allow-missing",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("skipped missing source tweets"));
+}
+
+#[test]
+fn data_check_finds_every_kind_of_problem() {
+    let o = run(
+        &[
+            "data",
+            "check",
+            fixture("check/a.jsonl").to_str().unwrap(),
+            fixture("check/b.jsonl").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    for expected in [
+        "a.jsonl:2: no `label`",
+        "a.jsonl:3: label \"spam\" is not one of",
+        "a.jsonl:4: no `source`",
+        "a.jsonl:5: id \"1\" was already used at",
+        "a.jsonl:6: empty `text`",
+        "a.jsonl:7: malformed JSON",
+        "b.jsonl:1: exact duplicate of the text at",
+        "b.jsonl:2: near-duplicate of the text at",
+        "a.jsonl:8: no `id`",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+    assert!(
+        out.contains("duplicates: 1 exact, 1 near, 2 across files"),
+        "{out}"
+    );
+}
+
+#[test]
+fn full_recipe_builds_from_shared_corpora() {
+    let Some(corpora) = shared_corpora() else {
+        return skip(
+            "full_recipe_builds_from_shared_corpora",
+            "../shared/corpora is not on this machine",
+        );
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(
+        &[
+            "data",
+            "build",
+            "--recipe",
+            repo("datasets/recipe.toml").to_str().unwrap(),
+            "--out",
+            dir.path().to_str().unwrap(),
+            "--corpora",
+            corpora.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    let train = &report["splits"]["train"];
+    for class in ["appeal", "propaganda", "reporting", "benign"] {
+        assert!(train[class].as_u64().unwrap() > 100, "{class}: {train}");
+    }
+}
