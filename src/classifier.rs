@@ -16,9 +16,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::features::{SparseRow, Vectorizer, VectorizerScratch};
 use crate::model::logistic::LogisticModel;
-use crate::model::{Reason, ReviewPolicy};
+use crate::model::{Calibration, Reason, ReviewPolicy};
 use crate::text::Span;
-use crate::train::TrainConfig;
+use crate::train::{TrainConfig, ValidationSummary};
 
 /// How many reasons a prediction carries at most.
 pub const MAX_REASONS: usize = 5;
@@ -43,6 +43,8 @@ pub struct ModelMeta {
     pub n_features: u64,
     /// Whether the solver converged, its iterations and final loss.
     pub solver: String,
+    /// How thresholds and calibration were chosen, with validation figures.
+    pub validation: ValidationSummary,
 }
 
 /// One training input file, identified by name and content hash.
@@ -59,7 +61,7 @@ pub struct DataFile {
 /// The outcome of scoring one text.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prediction {
-    /// Probability per class, in the model's class order; finite, summing to 1.
+    /// Calibrated probability per class, in the model's class order; finite, summing to 1.
     pub probabilities: Vec<f64>,
     /// Index of the most probable class.
     pub label: usize,
@@ -84,6 +86,7 @@ pub struct Classifier {
     pub(crate) classes: Vec<String>,
     pub(crate) vectorizer: Vectorizer,
     pub(crate) logistic: LogisticModel,
+    pub(crate) calibration: Calibration,
     pub(crate) review: ReviewPolicy,
     pub(crate) review_index: Vec<(usize, f64)>,
     pub(crate) config: TrainConfig,
@@ -96,11 +99,13 @@ impl Classifier {
         classes: Vec<String>,
         vectorizer: Vectorizer,
         logistic: LogisticModel,
+        calibration: Calibration,
         review: ReviewPolicy,
         config: TrainConfig,
         meta: ModelMeta,
     ) -> Result<Self> {
         vectorizer.check()?;
+        calibration.check().map_err(Error::config)?;
         logistic.check_shape()?;
         if logistic.n_features() != vectorizer.n_features() {
             return Err(Error::config(format!(
@@ -126,6 +131,7 @@ impl Classifier {
             classes,
             vectorizer,
             logistic,
+            calibration,
             review,
             review_index,
             config,
@@ -168,6 +174,11 @@ impl Classifier {
         &self.logistic
     }
 
+    /// The probability calibration applied to the logistic model's logits.
+    pub fn calibration(&self) -> Calibration {
+        self.calibration
+    }
+
     /// Records which files the model was trained on (stored in the model file).
     pub fn set_data_files(&mut self, files: Vec<DataFile>) {
         self.meta.data = files;
@@ -179,7 +190,8 @@ impl Classifier {
             .transform_into(text, &mut scratch.vector, explain);
         let row = scratch.vector.row();
         let mut probabilities = vec![0.0; self.classes.len()];
-        self.logistic.predict_proba(row, &mut probabilities);
+        self.logistic.decision_function(row, &mut probabilities);
+        self.calibration.apply(&mut probabilities);
         let label = argmax(&probabilities);
         let flagged = self
             .review_index

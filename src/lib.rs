@@ -32,6 +32,7 @@ pub mod bundle;
 mod classifier;
 pub mod data;
 mod error;
+pub mod eval;
 pub mod features;
 pub mod io;
 pub mod model;

@@ -29,34 +29,106 @@ use linfa::ParamGuard;
 use serde::{Deserialize, Serialize};
 
 use crate::classifier::{Classifier, ModelMeta};
+use crate::data::{split_of, Split, SplitFractions};
 use crate::error::{Error, Result};
-use crate::features::{FeatureParams, Vectorizer};
+use crate::eval::{average_precision, reliability, threshold_for_target, Target};
+use crate::features::{FeatureParams, SparseRow, Vectorizer};
 use crate::io::LabeledRecord;
-use crate::model::logistic::LogisticParams;
-use crate::model::{ReviewPolicy, ReviewThreshold};
+use crate::model::logistic::{LogisticModel, LogisticParams};
+use crate::model::{Calibration, ReviewPolicy, ReviewThreshold};
 use crate::text::{Analyzer, AnalyzerConfig};
 
 /// The class names redflag knows, in the order models list them.
 pub const KNOWN_CLASSES: [&str; 4] = ["appeal", "propaganda", "reporting", "benign"];
 
 /// Which classes go to review and how their thresholds are set.
+///
+/// With validation data (given, or held out from the training data by group), each review
+/// class's threshold is the one that meets `target_precision` (or `target_recall`) on the
+/// validation records with the most recall (or precision); probabilities are calibrated on
+/// the same records first when that lowers the calibration error.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReviewConfig {
     /// Classes that send a record to review when their probability reaches the threshold.
     /// Classes absent from the training data are ignored.
     pub classes: Vec<String>,
-    /// The threshold used for every review class.
+    /// Pick thresholds reaching this precision on validation data (default 0.90).
+    pub target_precision: Option<f64>,
+    /// Pick thresholds reaching this recall instead (overrides `target_precision`).
+    pub target_recall: Option<f64>,
+    /// The threshold used without validation data, or when a class has no validation record.
     pub threshold: f64,
+    /// Fraction of groups held out for validation when no validation file is given
+    /// (0 disables validation: fixed `threshold`, no calibration).
+    pub validation_fraction: f64,
+    /// Fit temperature scaling on validation data (kept only if it lowers the ECE).
+    pub calibrate: bool,
+    /// Seed of the hold-out hash.
+    pub seed: u64,
 }
 
 impl Default for ReviewConfig {
     fn default() -> Self {
         ReviewConfig {
             classes: vec!["appeal".into(), "propaganda".into()],
+            target_precision: Some(0.9),
+            target_recall: None,
             threshold: 0.5,
+            validation_fraction: 0.1,
+            calibrate: true,
+            seed: 0,
         }
     }
+}
+
+impl ReviewConfig {
+    /// The target thresholds are chosen for.
+    pub fn target(&self) -> Option<Target> {
+        match (self.target_recall, self.target_precision) {
+            (Some(r), _) => Some(Target::Recall(r)),
+            (None, Some(p)) => Some(Target::Precision(p)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// How one review class's threshold was chosen, measured on validation data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdChoice {
+    /// Class name.
+    pub class: String,
+    /// The threshold stored in the model.
+    pub threshold: f64,
+    /// The target it was chosen for, if any.
+    pub target: Option<Target>,
+    /// Whether the target was reached on validation data.
+    pub target_met: bool,
+    /// Validation precision at the threshold.
+    pub precision: Option<f64>,
+    /// Validation recall at the threshold.
+    pub recall: Option<f64>,
+    /// Validation average precision of the class.
+    pub average_precision: Option<f64>,
+    /// Validation records of the class.
+    pub positives: u64,
+}
+
+/// Validation figures stored in the model.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ValidationSummary {
+    /// Where the validation records came from.
+    pub source: String,
+    /// How many there were.
+    pub records: u64,
+    /// Top-label expected calibration error (15 bins) before calibration.
+    pub ece_uncalibrated: Option<f64>,
+    /// The same after temperature scaling.
+    pub ece_calibrated: Option<f64>,
+    /// Whether the calibration was kept.
+    pub calibration_applied: bool,
+    /// One entry per review class.
+    pub thresholds: Vec<ThresholdChoice>,
 }
 
 /// Everything that decides how a model is trained.
@@ -96,10 +168,27 @@ impl TrainConfig {
         let analyzer = Analyzer::new(self.analyzer.clone())?;
         self.features.check()?;
         self.logistic.check_ref()?;
-        if !(0.0..=1.0).contains(&self.review.threshold) {
+        let r = &self.review;
+        if !(0.0..=1.0).contains(&r.threshold) {
             return Err(Error::config(format!(
                 "review.threshold = {} is outside [0, 1]",
-                self.review.threshold
+                r.threshold
+            )));
+        }
+        for (name, v) in [
+            ("review.target_precision", r.target_precision),
+            ("review.target_recall", r.target_recall),
+        ] {
+            if let Some(v) = v {
+                if !(v > 0.0 && v <= 1.0) {
+                    return Err(Error::config(format!("{name} = {v} is outside (0, 1]")));
+                }
+            }
+        }
+        if !(0.0..0.9).contains(&r.validation_fraction) {
+            return Err(Error::config(format!(
+                "review.validation_fraction = {} is outside [0, 0.9)",
+                r.validation_fraction
             )));
         }
         for (i, c) in self.classes.iter().enumerate() {
@@ -153,8 +242,39 @@ impl ValidTrainConfig {
         Ok(classes)
     }
 
-    /// Trains on `data`. Needs at least two classes, each with at least one record.
+    /// Trains on `data`, holding out `review.validation_fraction` of its groups (by
+    /// `group`, else `id`) to choose thresholds and calibration. Needs at least two classes,
+    /// each with at least one training record.
     pub fn fit(&self, data: &[LabeledRecord]) -> Result<Classifier> {
+        self.classes_for(data)?;
+        let f = self.config.review.validation_fraction;
+        if f <= 0.0 {
+            return self.fit_with_validation(data, &[], "none");
+        }
+        let fractions = SplitFractions {
+            validation: f,
+            test: 0.0,
+        };
+        let (mut fit, mut validation) = (Vec::new(), Vec::new());
+        for r in data {
+            let key = r.group.as_deref().unwrap_or(&r.id);
+            match split_of(key, self.config.review.seed, &fractions) {
+                Split::Validation => validation.push(r.clone()),
+                _ => fit.push(r.clone()),
+            }
+        }
+        let source = format!("{:.0}% of the training groups, held out", f * 100.0);
+        self.fit_with_validation(&fit, &validation, &source)
+    }
+
+    /// Trains on `data` and chooses thresholds and calibration on `validation` (which may be
+    /// empty: fixed thresholds, no calibration). `source` describes the validation data.
+    pub fn fit_with_validation(
+        &self,
+        data: &[LabeledRecord],
+        validation: &[LabeledRecord],
+        source: &str,
+    ) -> Result<Classifier> {
         if data.is_empty() {
             return Err(Error::data("no training records"));
         }
@@ -165,10 +285,8 @@ impl ValidTrainConfig {
                 classes
             )));
         }
-        let y: Vec<usize> = data
-            .iter()
-            .map(|r| classes.iter().position(|c| c == &r.label).unwrap_or(0))
-            .collect();
+        let index = |r: &LabeledRecord| classes.iter().position(|c| c == &r.label);
+        let y: Vec<usize> = data.iter().map(|r| index(r).unwrap_or(0)).collect();
         let mut rows_per_class: BTreeMap<String, u64> =
             classes.iter().map(|c| (c.clone(), 0)).collect();
         for r in data {
@@ -179,18 +297,41 @@ impl ValidTrainConfig {
                 "class {c:?} is configured but has no training records"
             )));
         }
+        if let Some(r) = validation.iter().find(|r| index(r).is_none()) {
+            return Err(Error::data(format!(
+                "validation record {:?} has label {:?}, which is not a training class ({})",
+                r.id,
+                r.label,
+                classes.join(", ")
+            )));
+        }
         let texts: Vec<&str> = data.iter().map(|r| r.text.as_str()).collect();
         let vectorizer = Vectorizer::fit(self.analyzer.clone(), &self.config.features, &texts)?;
         let x = vectorizer.transform_many(&texts);
         let params = self.config.logistic.clone().check()?;
         let logistic = params.fit(&x, &y, classes.len())?;
+        drop(x);
+
+        let review_classes: Vec<usize> = (0..classes.len())
+            .filter(|&c| self.config.review.classes.contains(&classes[c]))
+            .collect();
+        let truth: Vec<usize> = validation.iter().map(|r| index(r).unwrap_or(0)).collect();
+        let (calibration, summary) = self.choose_review(
+            &classes,
+            &review_classes,
+            &vectorizer,
+            &logistic,
+            validation,
+            &truth,
+            source,
+        );
         let review = ReviewPolicy {
-            thresholds: classes
+            thresholds: summary
+                .thresholds
                 .iter()
-                .filter(|c| self.config.review.classes.contains(c))
-                .map(|c| ReviewThreshold {
-                    class: c.clone(),
-                    threshold: self.config.review.threshold,
+                .map(|t| ReviewThreshold {
+                    class: t.class.clone(),
+                    threshold: t.threshold,
                 })
                 .collect(),
         };
@@ -212,16 +353,119 @@ impl ValidTrainConfig {
                 report.iterations,
                 report.final_loss
             ),
+            validation: summary,
         };
         Classifier::from_parts(
             classes,
             vectorizer,
             logistic,
+            calibration,
             review,
             self.config.clone(),
             meta,
         )
     }
+
+    /// Calibration and per-class thresholds from validation data.
+    #[allow(clippy::too_many_arguments)]
+    fn choose_review(
+        &self,
+        classes: &[String],
+        review_classes: &[usize],
+        vectorizer: &Vectorizer,
+        logistic: &LogisticModel,
+        validation: &[LabeledRecord],
+        truth: &[usize],
+        source: &str,
+    ) -> (Calibration, ValidationSummary) {
+        let k = classes.len();
+        let cfg = &self.config.review;
+        let mut summary = ValidationSummary {
+            source: source.to_string(),
+            records: validation.len() as u64,
+            ..Default::default()
+        };
+        let texts: Vec<&str> = validation.iter().map(|r| r.text.as_str()).collect();
+        let xv = vectorizer.transform_many(&texts);
+        let mut logits = vec![0.0; validation.len() * k];
+        for (i, out) in logits.chunks_exact_mut(k).enumerate() {
+            let row: SparseRow = xv.row(i);
+            logistic.decision_function(row, out);
+        }
+        let probabilities = |c: Calibration| {
+            let mut p = logits.clone();
+            for row in p.chunks_exact_mut(k) {
+                c.apply(row);
+            }
+            p
+        };
+        let ece = |p: &[f64]| {
+            let (conf, correct): (Vec<f64>, Vec<bool>) = p
+                .chunks_exact(k)
+                .zip(truth)
+                .map(|(row, &t)| {
+                    let best = argmax(row);
+                    (row[best], best == t)
+                })
+                .unzip();
+            reliability(&conf, &correct, 15).map(|r| r.ece)
+        };
+        let mut calibration = Calibration::default();
+        let mut probs = probabilities(calibration);
+        summary.ece_uncalibrated = ece(&probs);
+        if cfg.calibrate && !validation.is_empty() {
+            if let Some(fitted) = Calibration::fit(&logits, truth, k) {
+                let calibrated = probabilities(fitted);
+                summary.ece_calibrated = ece(&calibrated);
+                if let (Some(after), Some(before)) =
+                    (summary.ece_calibrated, summary.ece_uncalibrated)
+                {
+                    if after < before {
+                        calibration = fitted;
+                        probs = calibrated;
+                        summary.calibration_applied = true;
+                    }
+                }
+            }
+        }
+        let target = cfg.target();
+        for &c in review_classes {
+            let scores: Vec<f64> = probs.chunks_exact(k).map(|row| row[c]).collect();
+            let positive: Vec<bool> = truth.iter().map(|&t| t == c).collect();
+            let positives = positive.iter().filter(|&&p| p).count() as u64;
+            let mut choice = ThresholdChoice {
+                class: classes[c].clone(),
+                threshold: cfg.threshold,
+                target,
+                target_met: false,
+                precision: None,
+                recall: None,
+                average_precision: average_precision(&scores, &positive),
+                positives,
+            };
+            let point = target.and_then(|t| threshold_for_target(&scores, &positive, t));
+            if let Some(op) = point {
+                choice.threshold = op.threshold;
+                choice.target_met = true;
+            }
+            if let Some(counts) = crate::eval::binary_counts(&scores, &positive, choice.threshold) {
+                choice.precision = counts.precision();
+                choice.recall = counts.recall();
+            }
+            summary.thresholds.push(choice);
+        }
+        (calibration, summary)
+    }
+}
+
+fn argmax(v: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, x) in v.iter().enumerate() {
+        if *x > v[best] {
+            best = i;
+        }
+    }
+    best
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ fn fixture_model() -> &'static Path {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("fixture.rfm");
         let config = dir.path().join("c.toml");
-        std::fs::write(&config, "[features]\nmin_df = 1\n").unwrap();
+        std::fs::write(&config, "[features]\nmin_df = 1\n[review]\nvalidation_fraction = 0.0\n").unwrap();
         let o = run(
             &[
                 "train",
@@ -353,7 +353,7 @@ fn train_is_deterministic_and_inspect_shows_metadata() {
     let a = dir.path().join("a.rfm");
     let b = dir.path().join("b.rfm");
     let config = dir.path().join("c.toml");
-    std::fs::write(&config, "[features]\nmin_df = 1\n").unwrap();
+    std::fs::write(&config, "[features]\nmin_df = 1\n[review]\nvalidation_fraction = 0.0\n").unwrap();
     for (out, threads) in [(&a, "1"), (&b, "2")] {
         let o = run(
             &[
@@ -545,5 +545,76 @@ fn full_recipe_builds_from_shared_corpora() {
     let train = &report["splits"]["train"];
     for class in ["appeal", "propaganda", "reporting", "benign"] {
         assert!(train[class].as_u64().unwrap() > 100, "{class}: {train}");
+    }
+}
+
+#[test]
+fn handwritten_files_pass_data_check_and_match_the_dataset_card() {
+    let files: Vec<String> = [
+        "appeal_crypto",
+        "appeal_other",
+        "propaganda",
+        "reporting",
+        "benign",
+    ]
+    .iter()
+    .map(|f| {
+        repo(&format!("datasets/handwritten/{f}.jsonl"))
+            .to_str()
+            .unwrap()
+            .to_string()
+    })
+    .collect();
+    let mut args = vec!["data", "check", "--json"];
+    args.extend(files.iter().map(String::as_str));
+    let o = run(&args, None);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let card = std::fs::read_to_string(repo("datasets/README.md")).unwrap();
+    let section = card
+        .split("## Hand-written corpus")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("the card has a hand-written section");
+    let mut listed = 0;
+    for row in section
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| slice"))
+    {
+        let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+        for pair in cells.chunks(2) {
+            if let [slice, n] = pair {
+                if slice.is_empty() {
+                    continue;
+                }
+                let actual = report["slices"][*slice].as_u64().unwrap_or(0);
+                assert_eq!(n.parse::<u64>().unwrap(), actual, "card count for {slice}");
+                listed += actual;
+            }
+        }
+    }
+    let total: u64 = report["labels"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        listed, total,
+        "every hand-written record is in the card's table"
+    );
+    assert!(total >= 2000);
+    for (label, min) in [
+        ("appeal", 600),
+        ("propaganda", 300),
+        ("reporting", 500),
+        ("benign", 600),
+    ] {
+        assert!(report["labels"][label].as_u64().unwrap() >= min, "{label}");
     }
 }

@@ -34,7 +34,7 @@ use crate::classifier::{Classifier, ModelMeta};
 use crate::error::{Error, Result};
 use crate::features::{TfIdf, Vectorizer, Vocabulary};
 use crate::model::logistic::LogisticModel;
-use crate::model::ReviewPolicy;
+use crate::model::{Calibration, ReviewPolicy};
 use crate::text::Analyzer;
 use crate::train::TrainConfig;
 
@@ -113,6 +113,8 @@ pub struct ModelHeader {
     pub classes: Vec<String>,
     /// Review thresholds.
     pub review: ReviewPolicy,
+    /// Probability calibration.
+    pub calibration: Calibration,
     /// The configuration the model was trained with.
     pub config: TrainConfig,
     /// Facts about training.
@@ -134,6 +136,7 @@ pub fn write_model(classifier: &Classifier) -> Result<Vec<u8>> {
         format: "redflag-model".into(),
         classes: classifier.classes.clone(),
         review: classifier.review.clone(),
+        calibration: classifier.calibration,
         config: classifier.config.clone(),
         meta: classifier.meta.clone(),
     };
@@ -252,6 +255,7 @@ pub fn read_model(bytes: &[u8]) -> Result<Classifier> {
         header.classes,
         vectorizer,
         payload.logistic,
+        header.calibration,
         header.review,
         header.config,
         header.meta,

@@ -24,6 +24,86 @@ pub enum Command {
     /// Build and check labelled datasets.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Measure a model on labelled data: per-class and review metrics with confidence
+    /// intervals, per-slice review rates, calibration, plots.
+    Evaluate(EvaluateArgs),
+    /// Stratified, grouped k-fold cross-validation of a training configuration.
+    Cv(CvArgs),
+    /// Compare two models on the same data with paired-bootstrap differences; a quality gate.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LabeledArgs {
+    /// Labelled data: JSON Lines or CSV with text and label.
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
+    pub data: Vec<String>,
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+    /// Field or column holding the label.
+    #[arg(long, default_value = "label", value_name = "NAME")]
+    pub label_column: String,
+    /// Bootstrap resamples for confidence intervals (0: none).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub resamples: usize,
+    /// Seed of the bootstrap (and of the folds).
+    #[arg(long, default_value_t = 0x5eed, value_name = "N")]
+    pub seed: u64,
+    /// Worker threads; 0 means one per core.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Model file; the embedded default model when absent.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+    #[command(flatten)]
+    pub labeled: LabeledArgs,
+    /// Write report.json, report.md and SVG plots into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print the JSON report on standard output (instead of the Markdown one).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CvArgs {
+    #[command(flatten)]
+    pub labeled: LabeledArgs,
+    /// Training configuration (TOML).
+    #[arg(long, value_name = "FILE.toml")]
+    pub config: Option<PathBuf>,
+    /// Number of folds.
+    #[arg(long, default_value_t = 5, value_name = "K")]
+    pub folds: usize,
+    /// Field whose value keeps records together in one fold (`group`, `source`, `slice` or
+    /// `id`); records without it are their own group.
+    #[arg(long, default_value = "group", value_name = "FIELD")]
+    pub group_by: String,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The reference model (A) and the candidate (B), in that order; `default` names the
+    /// embedded default model.
+    #[arg(long = "model", required = true, num_args = 1, value_name = "MODEL")]
+    pub models: Vec<String>,
+    #[command(flatten)]
+    pub labeled: LabeledArgs,
+    /// Fail (exit 1) when B is worse than A by more than TOLERANCE on METRIC
+    /// (e.g. `appeal.average_precision:0.02`, `review.recall:0.01`,
+    /// `slice:benign-islamic-charity.review_rate:0.01`); repeatable.
+    #[arg(long, value_name = "METRIC:TOLERANCE")]
+    pub fail_if_worse: Vec<String>,
+    /// Print the comparison as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,6 +210,16 @@ pub struct TrainArgs {
     /// Where to write the model.
     #[arg(long, value_name = "MODEL")]
     pub out: PathBuf,
+    /// Validation data for thresholds and calibration; without it a grouped fraction of the
+    /// training data is held out (`review.validation_fraction`).
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pub validation: Vec<String>,
+    /// Choose each review class's threshold to reach this precision on validation data.
+    #[arg(long, value_name = "P", conflicts_with = "target_recall")]
+    pub target_precision: Option<f64>,
+    /// Choose each review class's threshold to reach this recall on validation data.
+    #[arg(long, value_name = "R")]
+    pub target_recall: Option<f64>,
     #[command(flatten)]
     pub columns: ColumnArgs,
     /// Field or column holding the label.

@@ -2,6 +2,7 @@
 
 mod args;
 mod data;
+mod evaluate;
 mod inspect;
 mod score;
 mod train;
@@ -12,8 +13,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use redflag::io::{Fields, InputFormat};
+use std::io::Read;
+
+use redflag::io::{open_input, Fields, InputFormat, LabeledRecord, ReadItem, RecordReader};
 use redflag::Classifier;
+use sha2::{Digest, Sha256};
 
 use args::{Cli, ColumnArgs, Command, FormatArg};
 
@@ -54,6 +58,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Train(a) => train::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Data(c) => data::run(c),
+        Command::Evaluate(a) => evaluate::evaluate(a),
+        Command::Cv(a) => evaluate::cv(a),
+        Command::Compare(a) => evaluate::compare(a),
     }
 }
 
@@ -105,4 +112,50 @@ fn fields(columns: &ColumnArgs) -> Fields {
         id: columns.id_column.clone(),
         ..Fields::default()
     }
+}
+
+/// Reads every record of one input; the first unreadable or unlabelled record is an error
+/// naming its position. Returns the records and the SHA-256 of the input's bytes.
+pub(crate) fn read_labeled(
+    input: &str,
+    fields: &Fields,
+    format: Option<FormatArg>,
+) -> anyhow::Result<(Vec<LabeledRecord>, String)> {
+    if input == "-" {
+        anyhow::bail!(
+            "training data must be files (their checksums go into the model), not standard input"
+        );
+    }
+    let format = input_format(input, format)?;
+    let mut hasher = Sha256::new();
+    let mut raw = std::fs::File::open(input).with_context(|| format!("cannot open {input}"))?;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = raw
+            .read(&mut buf)
+            .with_context(|| format!("cannot read {input}"))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    let sha256 = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let reader = RecordReader::new(
+        open_input(input)?,
+        format,
+        fields.clone(),
+        Some(input.to_string()),
+    )?;
+    let mut out = Vec::new();
+    for item in reader {
+        match item? {
+            ReadItem::Record(r) => out.push(r.into_labeled()?),
+            ReadItem::Bad(e) => return Err(redflag::Error::from(e).into()),
+        }
+    }
+    Ok((out, sha256))
 }

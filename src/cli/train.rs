@@ -1,16 +1,14 @@
 //! `redflag train`: labelled records + configuration → model file.
 
-use std::io::Read;
 use std::time::Instant;
 
 use anyhow::Context;
-use redflag::io::{open_input, Fields, LabeledRecord, ReadItem, RecordReader};
+use redflag::io::{Fields, LabeledRecord};
 use redflag::train::TrainConfig;
 use redflag::DataFile;
-use sha2::{Digest, Sha256};
 
 use super::args::TrainArgs;
-use super::{input_format, set_threads, EXIT_OK};
+use super::{read_labeled, set_threads, EXIT_OK};
 
 pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
     set_threads(args.threads)?;
@@ -26,6 +24,13 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
     if let Some(d) = &args.description {
         config.description = d.clone();
     }
+    if let Some(p) = args.target_precision {
+        config.review.target_precision = Some(p);
+        config.review.target_recall = None;
+    }
+    if let Some(r) = args.target_recall {
+        config.review.target_recall = Some(r);
+    }
     let valid = config.check()?;
     let fields = Fields {
         text: args.columns.text_column.clone(),
@@ -37,7 +42,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
     let mut files = Vec::new();
     for input in &args.data {
         let before = data.len();
-        let (records, sha256) = read_labeled(input, &fields, &args)?;
+        let (records, sha256) = read_labeled(input, &fields, args.columns.format)?;
         data.extend(records);
         files.push(DataFile {
             name: input.clone(),
@@ -53,7 +58,21 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
             started.elapsed().as_secs_f64()
         );
     }
-    let mut model = valid.fit(&data)?;
+    let mut model = if args.validation.is_empty() {
+        valid.fit(&data)?
+    } else {
+        let mut validation = Vec::new();
+        for input in &args.validation {
+            let (records, sha256) = read_labeled(input, &fields, args.columns.format)?;
+            files.push(DataFile {
+                name: format!("{input} (validation)"),
+                sha256,
+                records: records.len() as u64,
+            });
+            validation.extend(records);
+        }
+        valid.fit_with_validation(&data, &validation, &args.validation.join(", "))?
+    };
     model.set_data_files(files);
     redflag::bundle::save_model(&model, &args.out)
         .with_context(|| format!("cannot write {}", args.out.display()))?;
@@ -73,6 +92,33 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
             args.out.display(),
             started.elapsed().as_secs_f64()
         );
+        let v = &meta.validation;
+        if v.records > 0 {
+            eprintln!(
+                "redflag: validation: {} records ({}); calibration {} (ECE {} -> {})",
+                v.records,
+                v.source,
+                if v.calibration_applied {
+                    format!("T = {:.3}", model.calibration().temperature)
+                } else {
+                    "not applied".into()
+                },
+                fmt_opt(v.ece_uncalibrated),
+                fmt_opt(v.ece_calibrated)
+            );
+        }
+        for t in &v.thresholds {
+            eprintln!(
+                "redflag: review threshold {} = {:.4}{}: validation precision {}, recall {}, AP {} ({} positives)",
+                t.class,
+                t.threshold,
+                if t.target_met || t.target.is_none() { String::new() } else { format!(" (target {:?} not reached; fixed threshold)", t.target.unwrap()) },
+                fmt_opt(t.precision),
+                fmt_opt(t.recall),
+                fmt_opt(t.average_precision),
+                t.positives
+            );
+        }
         if model.review_policy().thresholds.is_empty() {
             eprintln!(
                 "redflag: warning: none of the review classes ({}) is in the data; this model never flags for review",
@@ -83,48 +129,6 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
     Ok(EXIT_OK)
 }
 
-/// Reads every record of one input; the first unreadable or unlabelled record is an error
-/// naming its position. Returns the records and the SHA-256 of the input's bytes.
-fn read_labeled(
-    input: &str,
-    fields: &Fields,
-    args: &TrainArgs,
-) -> anyhow::Result<(Vec<LabeledRecord>, String)> {
-    if input == "-" {
-        anyhow::bail!(
-            "training data must be files (their checksums go into the model), not standard input"
-        );
-    }
-    let format = input_format(input, args.columns.format)?;
-    let mut hasher = Sha256::new();
-    let mut raw = std::fs::File::open(input).with_context(|| format!("cannot open {input}"))?;
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = raw
-            .read(&mut buf)
-            .with_context(|| format!("cannot read {input}"))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    let sha256 = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let reader = RecordReader::new(
-        open_input(input)?,
-        format,
-        fields.clone(),
-        Some(input.to_string()),
-    )?;
-    let mut out = Vec::new();
-    for item in reader {
-        match item? {
-            ReadItem::Record(r) => out.push(r.into_labeled()?),
-            ReadItem::Bad(e) => return Err(redflag::Error::from(e).into()),
-        }
-    }
-    Ok((out, sha256))
+fn fmt_opt(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".to_string(), |v| format!("{v:.3}"))
 }

@@ -107,6 +107,7 @@ pub fn build(
     report.missing = missing.iter().map(|(s, p)| describe(s, p)).collect();
 
     let mut seen_keys: HashMap<String, String> = HashMap::new();
+    let mut exact = std::collections::HashSet::new();
     let mut out: BTreeMap<Split, Vec<LabeledRecord>> =
         Split::ALL.iter().map(|s| (*s, Vec::new())).collect();
     for s in &recipe.sources {
@@ -126,7 +127,7 @@ pub fn build(
         let mut kept: Vec<LabeledRecord> = Vec::new();
         for row in rows {
             sr.rows += 1;
-            match shape(s, &rules, &row, &mut seen_keys) {
+            match shape(s, &rules, &row, &mut seen_keys, &mut exact) {
                 Ok(r) => kept.push(r),
                 Err(reason) => *sr.dropped.entry(reason).or_default() += 1,
             }
@@ -230,6 +231,7 @@ fn shape(
     rules: &[CompiledRule],
     row: &Row,
     seen: &mut HashMap<String, String>,
+    exact: &mut std::collections::HashSet<String>,
 ) -> std::result::Result<LabeledRecord, String> {
     let field = |c: &str| row.get.get(c).map(String::as_str).filter(|v| !v.is_empty());
     let parts: Vec<&str> = s
@@ -330,13 +332,16 @@ fn shape(
         if key.is_empty() {
             return Err("no words (only links, handles, numbers)".into());
         }
-        // A near-duplicate is dropped unless it is a declared variant in the same group.
+        // A near-duplicate is dropped unless the source declares same-group variants.
         match seen.get(&key) {
-            Some(g) if *g != group => return Err("near-duplicate".into()),
-            Some(_) => {}
+            Some(g) if f.keep_group_variants && *g == group => {}
+            Some(_) => return Err("near-duplicate".into()),
             None => {
-                seen.insert(key, group.clone());
+                seen.insert(key.clone(), group.clone());
             }
+        }
+        if f.keep_group_variants && !exact.insert(text.clone()) {
+            return Err("exact duplicate".into());
         }
     }
     if let Some(max) = f.max_chars {

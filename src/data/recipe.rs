@@ -45,6 +45,10 @@ pub struct Filters {
     pub max_records: Option<usize>,
     /// Drop texts with fewer alphabetic words than this after removing links and handles.
     pub min_words: usize,
+    /// Keep a near-duplicate when it is in the same group as the text it repeats: for
+    /// project files whose groups declare variants (e.g. an obfuscated copy of a clean
+    /// example). Identical texts are dropped all the same.
+    pub keep_group_variants: bool,
 }
 
 impl Default for Filters {
@@ -58,6 +62,7 @@ impl Default for Filters {
             lang_column: None,
             max_records: None,
             min_words: 0,
+            keep_group_variants: false,
         }
     }
 }

@@ -1,8 +1,11 @@
-//! The model stage: a sparse multinomial [`logistic`] regression, the [`ReviewPolicy`] that
+//! The model stage: a sparse multinomial [`logistic`] regression, its [`Calibration`], the
+//! [`ReviewPolicy`] that
 //! turns probabilities into a review decision, and [`Reason`]s that explain a score with
 //! the features that pushed it and where they occur in the text.
 
+mod calibration;
 pub mod logistic;
 mod review;
 
+pub use calibration::{softmax_scaled, Calibration};
 pub use review::{Reason, ReviewPolicy, ReviewThreshold};

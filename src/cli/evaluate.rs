@@ -1,0 +1,259 @@
+//! `redflag evaluate`, `redflag cv` and `redflag compare`.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::Context;
+use redflag::eval::{self, EvalOptions, GateRule, Scored};
+use redflag::io::{Fields, LabeledRecord};
+use redflag::train::TrainConfig;
+use redflag::Classifier;
+
+use super::args::{CompareArgs, CvArgs, EvaluateArgs, LabeledArgs};
+use super::{read_labeled, set_threads, EXIT_OK, EXIT_RECORD_ERRORS};
+
+/// Reads every labelled file; returns the records and the file names.
+fn read_all(args: &LabeledArgs) -> anyhow::Result<(Vec<LabeledRecord>, Vec<String>)> {
+    let fields = Fields {
+        text: args.columns.text_column.clone(),
+        id: args.columns.id_column.clone(),
+        label: args.label_column.clone(),
+        ..Fields::default()
+    };
+    let mut records = Vec::new();
+    for f in &args.data {
+        records.extend(read_labeled(f, &fields, args.columns.format)?.0);
+    }
+    if records.is_empty() {
+        anyhow::bail!("no records in {}", args.data.join(", "));
+    }
+    Ok((records, args.data.clone()))
+}
+
+/// A model by path (or `default`/absent for the embedded one), with facts for reports.
+fn model_named(
+    name: Option<&str>,
+) -> anyhow::Result<(Classifier, BTreeMap<String, serde_json::Value>)> {
+    let (bytes, shown): (std::borrow::Cow<[u8]>, String) = match name {
+        None | Some("default") => (
+            redflag::bundle::DEFAULT_MODEL.into(),
+            "<embedded default model>".into(),
+        ),
+        Some(p) => (
+            std::fs::read(p)
+                .with_context(|| format!("cannot read model {p}"))?
+                .into(),
+            p.to_string(),
+        ),
+    };
+    let model =
+        redflag::bundle::read_model(&bytes).with_context(|| format!("cannot use model {shown}"))?;
+    let mut info = BTreeMap::new();
+    info.insert("path".into(), shown.into());
+    info.insert("sha256".into(), redflag::bundle::checksum(&bytes)?.into());
+    info.insert(
+        "description".into(),
+        model.meta().description.clone().into(),
+    );
+    info.insert("classes".into(), serde_json::to_value(model.classes())?);
+    info.insert(
+        "review".into(),
+        serde_json::to_value(model.review_policy())?,
+    );
+    info.insert(
+        "calibration".into(),
+        serde_json::to_value(model.calibration())?,
+    );
+    Ok((model, info))
+}
+
+pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<u8> {
+    set_threads(args.labeled.threads)?;
+    let model_path = args.model.as_ref().map(|p| p.display().to_string());
+    let (model, info) = model_named(model_path.as_deref())?;
+    let (records, files) = read_all(&args.labeled)?;
+    let scored = Scored::new(&model, &records)?;
+    let opts = EvalOptions {
+        resamples: args.labeled.resamples,
+        seed: args.labeled.seed,
+        ..EvalOptions::default()
+    };
+    let report = eval::evaluate(&scored, &opts, info, files);
+    let mut plots = Vec::new();
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        plots = eval::write_plots(&scored, &report, dir)?;
+        let json = serde_json::to_string_pretty(&report)?;
+        std::fs::write(dir.join("report.json"), json + "\n")?;
+        std::fs::write(
+            dir.join("report.md"),
+            eval::render_markdown(&report, &plots),
+        )?;
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", eval::render_markdown(&report, &plots))?;
+    }
+    if let Some(dir) = &args.out {
+        eprintln!(
+            "redflag: wrote report.json, report.md and {} plots to {}",
+            plots.len(),
+            dir.display()
+        );
+    }
+    Ok(EXIT_OK)
+}
+
+pub fn cv(args: CvArgs) -> anyhow::Result<u8> {
+    set_threads(args.labeled.threads)?;
+    let config = match &args.config {
+        Some(p) => TrainConfig::from_toml(
+            &std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
+        )
+        .with_context(|| format!("in {}", p.display()))?,
+        None => TrainConfig::default(),
+    };
+    let valid = config.check()?;
+    let (records, _) = read_all(&args.labeled)?;
+    let report = eval::cross_validate(
+        &valid,
+        &records,
+        args.folds,
+        &args.group_by,
+        args.labeled.seed,
+    )?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "{}-fold cross-validation grouped by `{}` (fold sizes {:?})\n",
+            report.folds, report.group_by, report.fold_sizes
+        )?;
+        writeln!(out, "| metric | mean | std | per fold |\n|---|---|---|---|")?;
+        for (m, s) in &report.metrics {
+            let folds: Vec<String> = s
+                .folds
+                .iter()
+                .map(|v| v.map_or("—".into(), |v| format!("{v:.3}")))
+                .collect();
+            writeln!(
+                out,
+                "| {m} | {:.4} | {:.4} | {} |",
+                s.mean,
+                s.std,
+                folds.join(" ")
+            )?;
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
+    set_threads(args.labeled.threads)?;
+    if args.models.len() != 2 {
+        anyhow::bail!("compare needs exactly two models: --model A --model B");
+    }
+    let rules = args
+        .fail_if_worse
+        .iter()
+        .map(|r| GateRule::parse(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (a, info_a) = model_named(Some(&args.models[0]))?;
+    let (b, info_b) = model_named(Some(&args.models[1]))?;
+    if a.classes() != b.classes() {
+        anyhow::bail!(
+            "the models have different classes ({} vs {})",
+            a.classes().join(", "),
+            b.classes().join(", ")
+        );
+    }
+    let (records, files) = read_all(&args.labeled)?;
+    let sa = Scored::new(&a, &records)?;
+    let sb = Scored::new(&b, &records)?;
+    let mut metrics = eval::default_metrics(&sa);
+    for r in &rules {
+        if !metrics.contains(&r.metric) {
+            metrics.push(r.metric.clone());
+        }
+    }
+    let comparisons = eval::compare(
+        &sa,
+        &sb,
+        &metrics,
+        args.labeled.resamples,
+        args.labeled.seed,
+    )?;
+    let violations: Vec<String> = rules
+        .iter()
+        .filter_map(|r| {
+            comparisons
+                .iter()
+                .find(|c| c.metric == r.metric)
+                .and_then(|c| r.violation(c))
+        })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let v = serde_json::json!({
+            "a": info_a, "b": info_b, "data": files, "records": records.len(),
+            "metrics": comparisons, "violations": violations,
+        });
+        serde_json::to_writer_pretty(&mut out, &v)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "A: {}\nB: {}\ndata: {} ({} records)\n",
+            args.models[0],
+            args.models[1],
+            files.join(", "),
+            records.len()
+        )?;
+        writeln!(out, "| metric | A | B | B − A | 95% interval of B − A | P(B worse) |\n|---|---|---|---|---|---|")?;
+        for c in &comparisons {
+            match &c.diff {
+                Some(d) => {
+                    let p_worse = if c.lower_is_better {
+                        1.0 - d.p_worse
+                    } else {
+                        d.p_worse
+                    };
+                    writeln!(
+                        out,
+                        "| {}{} | {:.4} | {:.4} | {:+.4} | [{:+.4}, {:+.4}] | {:.3} |",
+                        c.metric,
+                        if c.lower_is_better {
+                            " (lower is better)"
+                        } else {
+                            ""
+                        },
+                        d.a,
+                        d.b,
+                        d.diff,
+                        d.low,
+                        d.high,
+                        p_worse
+                    )?
+                }
+                None => writeln!(out, "| {} | — | — | — | — | — |", c.metric)?,
+            }
+        }
+    }
+    if violations.is_empty() {
+        if !rules.is_empty() {
+            eprintln!("redflag: quality gate passed ({} rule(s))", rules.len());
+        }
+        Ok(EXIT_OK)
+    } else {
+        for v in &violations {
+            eprintln!("redflag: quality gate failed: {v}");
+        }
+        Ok(EXIT_RECORD_ERRORS)
+    }
+}

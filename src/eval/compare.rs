@@ -1,0 +1,311 @@
+//! Cross-validation and model comparison, built on [`Scored::metric`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{grouped_stratified_folds, paired_bootstrap_diff, PairedDiff, Scored};
+use crate::error::{Error, Result};
+use crate::io::LabeledRecord;
+use crate::train::ValidTrainConfig;
+
+/// True when smaller values of the metric are better (rates of review and calibration error).
+pub fn lower_is_better(metric: &str) -> bool {
+    metric == "ece" || metric.ends_with("review_rate") || metric == "review.rate"
+}
+
+/// The metrics `cv` and `compare` report by default for these classes.
+pub fn default_metrics(scored: &Scored) -> Vec<String> {
+    let mut m = vec![
+        "accuracy".to_string(),
+        "macro_f1".to_string(),
+        "ece".to_string(),
+        "review.precision".to_string(),
+        "review.recall".to_string(),
+        "review.rate".to_string(),
+    ];
+    for c in &scored.classes {
+        for what in ["average_precision", "precision", "recall", "f1"] {
+            m.push(format!("{c}.{what}"));
+        }
+    }
+    m
+}
+
+/// Mean and sample standard deviation of a metric over folds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FoldSummary {
+    /// Mean over the folds where the metric is defined.
+    pub mean: f64,
+    /// Sample standard deviation (0 for one fold).
+    pub std: f64,
+    /// Value per fold (`None` where undefined).
+    pub folds: Vec<Option<f64>>,
+}
+
+/// Result of [`cross_validate`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CvReport {
+    /// Number of folds.
+    pub folds: usize,
+    /// Field the folds were grouped by.
+    pub group_by: String,
+    /// Records per fold.
+    pub fold_sizes: Vec<usize>,
+    /// Metric → summary.
+    pub metrics: BTreeMap<String, FoldSummary>,
+}
+
+/// The group key of a record for `field` (`group`, `source`, `slice` or `id`).
+pub fn group_key<'a>(r: &'a LabeledRecord, field: &str) -> Result<&'a str> {
+    Ok(match field {
+        "group" => r.group.as_deref().unwrap_or(&r.id),
+        "source" => r.source.as_deref().unwrap_or(&r.id),
+        "slice" => r.slice.as_deref().unwrap_or(&r.id),
+        "id" => &r.id,
+        other => {
+            return Err(Error::config(format!(
+                "--group-by {other:?}: use group, source, slice or id"
+            )))
+        }
+    })
+}
+
+/// Stratified (by label), grouped k-fold cross-validation: trains `config` on k−1 folds and
+/// scores the held-out fold, k times. Deterministic for a given seed.
+pub fn cross_validate(
+    config: &ValidTrainConfig,
+    records: &[LabeledRecord],
+    k: usize,
+    group_by: &str,
+    seed: u64,
+) -> Result<CvReport> {
+    let classes = config.classes_for(records)?;
+    let labels: Vec<usize> = records
+        .iter()
+        .map(|r| classes.iter().position(|c| c == &r.label).unwrap_or(0))
+        .collect();
+    let mut ids: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut groups = Vec::with_capacity(records.len());
+    for r in records {
+        let key = group_key(r, group_by)?;
+        let next = ids.len() as u64;
+        groups.push(*ids.entry(key).or_insert(next));
+    }
+    let fold_of = grouped_stratified_folds(&labels, &groups, k, seed).map_err(Error::config)?;
+    let mut per_metric: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
+    let mut fold_sizes = Vec::with_capacity(k);
+    for fold in 0..k {
+        let train: Vec<LabeledRecord> = records
+            .iter()
+            .zip(&fold_of)
+            .filter(|(_, f)| **f != fold)
+            .map(|(r, _)| r.clone())
+            .collect();
+        let test: Vec<LabeledRecord> = records
+            .iter()
+            .zip(&fold_of)
+            .filter(|(_, f)| **f == fold)
+            .map(|(r, _)| r.clone())
+            .collect();
+        fold_sizes.push(test.len());
+        let model = config.fit(&train)?;
+        let scored = Scored::new(&model, &test)?;
+        let all: Vec<usize> = (0..scored.len()).collect();
+        for m in default_metrics(&scored) {
+            per_metric
+                .entry(m.clone())
+                .or_default()
+                .push(scored.metric(&m, &all));
+        }
+    }
+    let metrics = per_metric
+        .into_iter()
+        .map(|(m, folds)| {
+            let vals: Vec<f64> = folds.iter().flatten().copied().collect();
+            let n = vals.len() as f64;
+            let mean = if vals.is_empty() {
+                f64::NAN
+            } else {
+                vals.iter().sum::<f64>() / n
+            };
+            let std = if vals.len() > 1 {
+                (vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+            } else {
+                0.0
+            };
+            (m, FoldSummary { mean, std, folds })
+        })
+        .collect();
+    Ok(CvReport {
+        folds: k,
+        group_by: group_by.to_string(),
+        fold_sizes,
+        metrics,
+    })
+}
+
+/// One metric compared between a reference model A and a candidate B.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricComparison {
+    /// Metric name.
+    pub metric: String,
+    /// Whether lower values are better.
+    pub lower_is_better: bool,
+    /// Paired bootstrap of `B − A` (`None` when undefined on the data).
+    pub diff: Option<PairedDiff>,
+}
+
+/// Compares two models' scores on the same records (same order) metric by metric, with
+/// paired bootstrap intervals of `B − A`.
+pub fn compare(
+    a: &Scored,
+    b: &Scored,
+    metrics: &[String],
+    resamples: usize,
+    seed: u64,
+) -> Result<Vec<MetricComparison>> {
+    if a.len() != b.len() || a.truth != b.truth {
+        return Err(Error::data(
+            "the two models were scored on different records".to_string(),
+        ));
+    }
+    Ok(metrics
+        .iter()
+        .map(|m| MetricComparison {
+            metric: m.clone(),
+            lower_is_better: lower_is_better(m),
+            diff: paired_bootstrap_diff(a.len(), resamples.max(1), seed, 0.95, |idx, model| {
+                if model == 0 {
+                    a.metric(m, idx)
+                } else {
+                    b.metric(m, idx)
+                }
+            }),
+        })
+        .collect())
+}
+
+/// A quality-gate rule: fail when B is worse than A on `metric` by more than `tolerance`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GateRule {
+    /// Metric name.
+    pub metric: String,
+    /// Allowed degradation (in the metric's units).
+    pub tolerance: f64,
+}
+
+impl GateRule {
+    /// Parses `METRIC:TOLERANCE` (the metric may itself contain `:`, e.g. `slice:x.review_rate:0.01`).
+    pub fn parse(s: &str) -> Result<Self> {
+        let (metric, tol) = s.rsplit_once(':').ok_or_else(|| {
+            Error::config(format!("--fail-if-worse {s:?}: expected METRIC:TOLERANCE"))
+        })?;
+        let tolerance: f64 = tol.parse().map_err(|_| {
+            Error::config(format!("--fail-if-worse {s:?}: {tol:?} is not a number"))
+        })?;
+        if !(tolerance >= 0.0 && tolerance.is_finite()) || metric.is_empty() {
+            return Err(Error::config(format!(
+                "--fail-if-worse {s:?}: the tolerance must be a non-negative number"
+            )));
+        }
+        Ok(GateRule {
+            metric: metric.to_string(),
+            tolerance,
+        })
+    }
+
+    /// `Some(reason)` when the comparison breaks this rule. A metric undefined on the data
+    /// breaks it too: a gate must not pass on nothing.
+    pub fn violation(&self, c: &MetricComparison) -> Option<String> {
+        let Some(d) = &c.diff else {
+            return Some(format!("{} is undefined on this data", self.metric));
+        };
+        let worse_by = if c.lower_is_better { d.diff } else { -d.diff };
+        (worse_by > self.tolerance).then(|| {
+            format!(
+                "{}: B {:.4} vs A {:.4} ({} by {:.4}, tolerance {:.4})",
+                self.metric, d.b, d.a, "worse", worse_by, self.tolerance
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scored(probs: Vec<f64>, truth: Vec<usize>, flagged: Vec<bool>) -> Scored {
+        Scored {
+            classes: vec!["appeal".into(), "benign".into()],
+            review: vec![(0, 0.5)],
+            slices: vec![Some("s".into()); truth.len()],
+            sources: vec![None; truth.len()],
+            truth,
+            probs,
+            flagged,
+        }
+    }
+
+    #[test]
+    fn gate_rules_parse_and_fire_in_the_right_direction() {
+        let r = GateRule::parse("slice:benign-x.review_rate:0.01").unwrap();
+        assert_eq!(r.metric, "slice:benign-x.review_rate");
+        assert!(GateRule::parse("appeal.recall").is_err());
+        assert!(GateRule::parse("appeal.recall:-1").is_err());
+        assert!(GateRule::parse("appeal.recall:x").is_err());
+        let good = scored(
+            vec![0.9, 0.1, 0.2, 0.8, 0.8, 0.2, 0.1, 0.9],
+            vec![0, 1, 0, 1],
+            vec![true, false, true, false],
+        );
+        let bad = scored(
+            vec![0.4, 0.6, 0.2, 0.8, 0.8, 0.2, 0.1, 0.9],
+            vec![0, 1, 0, 1],
+            vec![false, false, true, true],
+        );
+        let cmp = compare(
+            &good,
+            &bad,
+            &["review.recall".into(), "review.rate".into()],
+            200,
+            1,
+        )
+        .unwrap();
+        let recall_rule = GateRule {
+            metric: "review.recall".into(),
+            tolerance: 0.1,
+        };
+        assert!(
+            recall_rule.violation(&cmp[0]).is_some(),
+            "recall fell from 1 to 0.5"
+        );
+        let rate_rule = GateRule {
+            metric: "review.rate".into(),
+            tolerance: 0.0,
+        };
+        assert!(
+            rate_rule.violation(&cmp[1]).is_none(),
+            "the same rate is not worse"
+        );
+        let same = compare(&good, &good, &["review.recall".into()], 200, 1).unwrap();
+        assert!(recall_rule.violation(&same[0]).is_none());
+        assert!(lower_is_better("slice:x.review_rate") && lower_is_better("ece"));
+        assert!(!lower_is_better("appeal.recall"));
+    }
+
+    #[test]
+    fn group_key_fields() {
+        let r = LabeledRecord {
+            id: "i".into(),
+            text: "t".into(),
+            label: "benign".into(),
+            source: Some("s".into()),
+            slice: None,
+            group: Some("g".into()),
+        };
+        assert_eq!(group_key(&r, "group").unwrap(), "g");
+        assert_eq!(group_key(&r, "slice").unwrap(), "i");
+        assert!(group_key(&r, "user").is_err());
+    }
+}
