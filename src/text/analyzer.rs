@@ -5,8 +5,9 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 use crate::text::normalize::{
-    self, FoldBuffers, MappedText, NormalizeConfig, PreText, ScriptContext,
+    self, FoldBuffers, FoldContext, GapLayout, MappedText, NormalizeConfig, PreText, ScriptContext,
 };
+use crate::text::scan::Profile;
 use crate::text::signals::{
     self, RawSignal, SignalConfig, SignalKind, ADDRESS_SIDE_TERM, DOMAIN_SIDE_PREFIX,
 };
@@ -81,6 +82,12 @@ pub enum ConfigError {
 
 impl AnalyzerConfig {
     /// Validates the configuration.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::NgramRange`] if an n-gram range is not
+    /// `1 <= min <= max <= 8`, [`ConfigError::ZeroMaxTokenBytes`] if
+    /// `max_token_bytes` is zero.
     pub fn check(&self) -> Result<(), ConfigError> {
         let ranges = [
             ("word_ngrams", Some(self.word_ngrams)),
@@ -142,13 +149,15 @@ enum TokKind {
 #[derive(Clone, Debug)]
 struct Token {
     kind: TokKind,
-    /// Token text in `Scratch::arena` (words only).
+    /// Token text in `Scratch::arena`.
     text: Range<usize>,
     /// The unstemmed normalised word in `Scratch::norm` (words only).
     norm: Range<usize>,
-    /// Domain side term in `Scratch::arena` (URLs only, may be empty).
+    /// Domain side term in `Scratch::sides` (URLs only, may be empty).
     side: Range<usize>,
     span: Span,
+    /// Byte `i` of the normalised word came from original byte `span.start + i`.
+    linear: bool,
 }
 
 /// Reusable per-thread buffers for [`Analyzer::for_each_term`].
@@ -165,8 +174,8 @@ pub struct Scratch {
     signals: Vec<RawSignal>,
     tokens: Vec<Token>,
     arena: String,
+    sides: String,
     domain: String,
-    ngram: String,
     chars: String,
     offsets: Vec<usize>,
     stems: StemCache,
@@ -197,6 +206,10 @@ impl Default for Analyzer {
 
 impl Analyzer {
     /// Validates `config` and builds an analyser.
+    ///
+    /// # Errors
+    ///
+    /// Whatever [`AnalyzerConfig::check`] reports.
     pub fn new(config: AnalyzerConfig) -> Result<Analyzer, ConfigError> {
         config.check()?;
         Ok(Analyzer {
@@ -229,45 +242,39 @@ impl Analyzer {
             norm,
             tokens,
             arena,
-            ngram,
+            sides,
             chars,
             offsets,
             ..
         } = scratch;
         let tokens: &[Token] = tokens;
+        // Tokens sit in `arena` separated by single spaces, so every word
+        // n-gram is a slice of it.
         let arena: &str = arena;
-        let token_text = |i: usize| -> &str {
-            let t = &tokens[i];
-            match t.kind {
-                TokKind::Word => &arena[t.text.clone()],
-                TokKind::Signal(k) => k.token(),
-            }
-        };
-        let wr = cfg.word_ngrams;
-        let multi = (wr.max >= 2).then(|| NgramRange::new(wr.min.max(2), wr.max));
+        let (min, max) = (
+            usize::from(cfg.word_ngrams.min),
+            usize::from(cfg.word_ngrams.max),
+        );
+        let n_tokens = tokens.len();
         for (i, t) in tokens.iter().enumerate() {
+            let text_of = |last: &Token| arena.get(t.text.start..last.text.end).unwrap_or("");
             match t.kind {
                 TokKind::Word => {
-                    if wr.min == 1 {
-                        f(token_text(i), TermKind::Word, t.span);
+                    if min == 1 {
+                        f(text_of(t), TermKind::Word, t.span);
                     }
                 }
                 TokKind::Signal(k) => f(k.token(), TermKind::Signal(k), t.span),
             }
-            if let Some(range) = multi {
-                tokenize::for_each_word_ngram_from(
-                    i,
-                    tokens.len(),
-                    token_text,
-                    range,
-                    ngram,
-                    |g, first, last| {
-                        f(
-                            g,
-                            TermKind::WordNgram,
-                            Span::new(tokens[first].span.start, tokens[last].span.end),
-                        )
-                    },
+            for last in tokens
+                .iter()
+                .take(n_tokens.min(i + max))
+                .skip(i + min.max(2) - 1)
+            {
+                f(
+                    text_of(last),
+                    TermKind::WordNgram,
+                    Span::new(t.span.start, last.span.end),
                 );
             }
             match t.kind {
@@ -276,19 +283,24 @@ impl Analyzer {
                         f(ADDRESS_SIDE_TERM, TermKind::Side, t.span);
                     }
                     if !t.side.is_empty() {
-                        f(&arena[t.side.clone()], TermKind::Side, t.span);
+                        f(
+                            sides.get(t.side.clone()).unwrap_or(""),
+                            TermKind::Side,
+                            t.span,
+                        );
                     }
                 }
                 TokKind::Word => {
                     if let Some(cr) = cfg.char_ngrams {
                         let base = t.norm.start;
-                        let word = &norm.as_str()[t.norm.clone()];
+                        let word = norm.as_str().get(t.norm.clone()).unwrap_or("");
                         tokenize::for_each_char_ngram(word, cr, chars, offsets, |g, r| {
-                            f(
-                                g,
-                                TermKind::CharNgram,
-                                norm.original_span(base + r.start, base + r.end),
-                            )
+                            let span = if t.linear {
+                                Span::new(t.span.start + r.start, t.span.start + r.end)
+                            } else {
+                                norm.original_span(base + r.start, base + r.end)
+                            };
+                            f(g, TermKind::CharNgram, span)
                         });
                     }
                 }
@@ -343,6 +355,7 @@ impl Analyzer {
             signals: sigs,
             tokens,
             arena,
+            sides,
             domain,
             stems,
             ..
@@ -350,24 +363,35 @@ impl Analyzer {
         norm.clear();
         tokens.clear();
         arena.clear();
-        let pre_text = if normalize::prenormalize(text, &cfg.normalize, pre) {
-            PreText {
-                text: pre.as_str(),
-                map: Some(pre.map()),
+        sides.clear();
+        let mut profile = Profile::scan(text);
+        let changed = normalize::prenormalize_profiled(text, &cfg.normalize, &profile, pre);
+        // Stage 1 always stores one span per byte; should that ever not hold,
+        // fall back to the original text rather than risk wrong offsets.
+        let pre_text = match pre.explicit_map() {
+            Some(map) if changed => {
+                profile = Profile::scan(pre.as_str());
+                PreText {
+                    text: pre.as_str(),
+                    map: Some(map),
+                }
             }
-        } else {
-            PreText { text, map: None }
+            _ => PreText { text, map: None },
         };
-        signals::find_raw(pre_text.text, &cfg.signals, sigs);
-        let script = if cfg.normalize.fold_confusables {
+        signals::find_raw_profiled(pre_text.text, &cfg.signals, &profile, sigs);
+        let script = if cfg.normalize.fold_confusables && profile.non_ascii {
             ScriptContext::scan(pre_text.text)
         } else {
             ScriptContext::default()
         };
         let mut words = WordSink {
             analyzer: self,
-            pre: pre_text,
-            script,
+            ctx: FoldContext {
+                pre: pre_text,
+                config: &cfg.normalize,
+                profile,
+                script,
+            },
             fold,
             norm,
             tokens,
@@ -380,22 +404,25 @@ impl Analyzer {
             let span = pre_text.original_span(sig.start, sig.end);
             let side = if sig.kind == SignalKind::Url && cfg.signals.keep_domain {
                 if signals::registrable_domain(&pre_text.text[sig.start..sig.end], domain) {
-                    let s = words.arena.len();
-                    words.arena.push_str(DOMAIN_SIDE_PREFIX);
-                    words.arena.push_str(domain);
-                    s..words.arena.len()
+                    let s = sides.len();
+                    sides.push_str(DOMAIN_SIDE_PREFIX);
+                    sides.push_str(domain);
+                    s..sides.len()
                 } else {
                     0..0
                 }
             } else {
                 0..0
             };
+            let ts = words.start_token();
+            words.arena.push_str(sig.kind.token());
             words.tokens.push(Token {
                 kind: TokKind::Signal(sig.kind),
-                text: 0..0,
+                text: ts..words.arena.len(),
                 norm: 0..0,
                 side,
                 span,
+                linear: false,
             });
             pos = sig.end;
         }
@@ -406,8 +433,7 @@ impl Analyzer {
 /// Folds, segments and stems the text between signals.
 struct WordSink<'a> {
     analyzer: &'a Analyzer,
-    pre: PreText<'a>,
-    script: ScriptContext,
+    ctx: FoldContext<'a>,
     fold: &'a mut FoldBuffers,
     norm: &'a mut MappedText,
     tokens: &'a mut Vec<Token>,
@@ -416,36 +442,47 @@ struct WordSink<'a> {
 }
 
 impl WordSink<'_> {
+    /// Separates the next token from the previous one; returns where it starts.
+    #[inline]
+    fn start_token(&mut self) -> usize {
+        if !self.arena.is_empty() {
+            self.arena.push(' ');
+        }
+        self.arena.len()
+    }
+
     fn push_words(&mut self, start: usize, end: usize) {
         if start >= end {
             return;
         }
         let cfg = &self.analyzer.config;
         let ns = self.norm.len();
-        normalize::fold_range(
-            self.pre,
-            start,
-            end,
-            &cfg.normalize,
-            self.script,
-            self.fold,
-            self.norm,
-        );
+        let layout = normalize::fold_range(&self.ctx, start, end, self.fold, self.norm);
         let norm: &MappedText = self.norm;
         let gap = &norm.as_str()[ns..];
         let (tokens, arena, stems) = (&mut *self.tokens, &mut *self.arena, &mut *self.stems);
+        let stemmer = &self.analyzer.stemmer;
         tokenize::for_each_word(gap, |off, w| {
             if w.len() > cfg.max_token_bytes {
                 return;
             }
             let (ws, we) = (ns + off, ns + off + w.len());
-            let span = norm.original_span(ws, we);
+            let (span, linear) = match layout {
+                GapLayout::Linear { orig_start } => (
+                    Span::new(orig_start + off, orig_start + off + w.len()),
+                    true,
+                ),
+                GapLayout::Mapped => (norm.original_span(ws, we), false),
+            };
             if span.is_empty() {
                 return;
             }
+            if !arena.is_empty() {
+                arena.push(' ');
+            }
             let ts = arena.len();
             if cfg.stem {
-                stems.stem_into(&self.analyzer.stemmer, w, arena);
+                stems.stem_into(stemmer, w, arena);
                 if arena.len() == ts {
                     arena.push_str(w);
                 }
@@ -458,6 +495,7 @@ impl WordSink<'_> {
                 norm: ws..we,
                 side: 0..0,
                 span,
+                linear,
             });
         });
     }
@@ -711,6 +749,13 @@ mod tests {
         );
         let g = find(&terms, "ve ");
         assert_eq!(&text[g.span.start..g.span.end], "ve");
+        // Plain ASCII words map byte for byte.
+        let text = "GIVE now";
+        let terms = a.terms(text);
+        let g = find(&terms, "ive");
+        assert_eq!(&text[g.span.start..g.span.end], "IVE");
+        let g = find(&terms, "ow ");
+        assert_eq!(&text[g.span.start..g.span.end], "ow");
         // No char n-grams from signal tokens.
         assert!(terms
             .iter()

@@ -13,6 +13,18 @@
 //! keeps an offset map, so each term carries the [`Span`] of the *original*
 //! text it came from, which the classifier uses to show reasons.
 //!
+//! # Term names
+//!
+//! * words: normalised and stemmed (`donations` → `donat`), never starting
+//!   with `#` (Unicode word segments cannot);
+//! * word n-grams: tokens joined by one space (`send #addr_xmr`);
+//! * signal tokens: `#url`, `#email`, `#handle`, `#phone`, `#money`,
+//!   `#addr_btc_legacy`, `#addr_btc_p2sh`, `#addr_btc_bech32`, `#addr_eth`,
+//!   `#addr_xmr`, `#addr_trx`, `#addr_ltc`, `#addr_zec` (never stemmed);
+//! * side terms: `#addr` for every address, `#domain:example.org` for every
+//!   URL (when `keep_domain` is on);
+//! * character n-grams: ` do`, `don`, … (padded with spaces).
+//!
 //! ```
 //! use redflag::text::{Analyzer, AnalyzerConfig, Scratch, TermKind};
 //! use redflag::text::signals::SignalKind;
@@ -39,6 +51,7 @@ pub mod stem;
 pub mod tokenize;
 
 mod analyzer;
+mod scan;
 mod span;
 
 pub use analyzer::{Analyzer, AnalyzerConfig, ConfigError, Scratch, Term, TermKind};

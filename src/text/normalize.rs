@@ -33,6 +33,11 @@
 //!
 //! # Rules in detail
 //!
+//! * **NFKC** is applied to each character together with the combining marks
+//!   that follow it (at most 32), so every output character maps back to
+//!   the exact cluster it came from. Compositions across two starters
+//!   (conjoining Hangul jamo) are therefore not performed; precomposed text,
+//!   the normal case, is unaffected.
 //! * **Case folding** is the Unicode *default* (non-Turkic) full case folding
 //!   from `caseless`: `STRASSE`, `Straße` and `STRAẞE` all become `strasse`,
 //!   `ΣΊΣΥΦΟΣ` becomes `σίσυφοσ`. Turkish dotted capital `İ` (U+0130) folds to
@@ -60,9 +65,9 @@
 //!   only when it has at least two letters and strictly more letters than
 //!   other characters. Then:
 //!   - every *interior* run of non-letters (letters on both sides) must be
-//!     one or two mappable characters (`0→o 1→i 3→e 4→a 5→s 7→t 8→b 9→g
-//!     @→a $→s €→e !→i |→l`), otherwise the word is left untouched
-//!     (`abc123def`, `b2b`);
+//!     one mappable character (`0→o 1→i 3→e 4→a 5→s 7→t 8→b 9→g @→a $→s
+//!     €→e !→i |→l`) or two mappable digits (`sh00t`), otherwise the word is
+//!     left untouched (`abc123def`, `b2b`, `he||o`);
 //!   - a single mappable character at the start or end of the word is folded
 //!     only if the word also had an interior leet run (`m0ner0` → `monero`,
 //!     `h4ck3r` → `hacker`), except a leading `$`/`€` before a letter, which
@@ -81,6 +86,7 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::char::{canonical_combining_class, is_combining_mark};
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
+use crate::text::scan::Profile;
 use crate::text::Span;
 
 /// Which normalisation steps to run. Every step defaults to on.
@@ -93,7 +99,8 @@ pub struct NormalizeConfig {
     pub case_fold: bool,
     /// Remove zero-width, bidi, soft-hyphen and control characters.
     pub strip_invisible: bool,
-    /// Fold Cyrillic/Greek look-alikes of Latin letters inside Latin words.
+    /// Fold Cyrillic/Greek look-alikes of Latin letters inside Latin words
+    /// (and in all-look-alike words of texts without real Cyrillic/Greek).
     pub fold_confusables: bool,
     /// Fold leetspeak inside words (`d0nate` → `donate`).
     pub fold_leet: bool,
@@ -117,14 +124,32 @@ impl Default for NormalizeConfig {
 /// A normalised text plus, for each of its bytes, the span of the original
 /// text that byte came from.
 ///
-/// The map is monotone: for output byte ranges `a..b` and `c..d` with
-/// `b <= c`, the original span of the first ends no later than the original
-/// span of the second starts... except that several output bytes may share
-/// one original span (a character that expanded, like `ß` → `ss`).
+/// The map is monotone (later bytes never map before earlier ones); several
+/// bytes may share one original span (a character that expanded, like
+/// `ß` → `ss`, or a cluster NFKC rewrote). Internally the text is a list of
+/// pieces: *linear* pieces (byte `i` of the piece came from original byte
+/// `orig_start + i`, the common case of plain ASCII) need no per-byte
+/// storage; *mapped* pieces store one span per byte.
 #[derive(Clone, Debug, Default)]
 pub struct MappedText {
     text: String,
     map: Vec<Span>,
+    pieces: Vec<Piece>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Piece {
+    /// First normalised byte of the piece.
+    norm_start: usize,
+    kind: PieceKind,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum PieceKind {
+    /// Byte `norm_start + i` came from original byte `orig_start + i`.
+    Linear { orig_start: usize },
+    /// Byte `norm_start + i` came from `map[map_start + i]`.
+    Mapped { map_start: usize },
 }
 
 impl MappedText {
@@ -151,54 +176,135 @@ impl MappedText {
         self.text.is_empty()
     }
 
-    /// The per-byte offset map (one original span per normalised byte).
-    #[inline]
-    pub fn map(&self) -> &[Span] {
-        &self.map
-    }
-
     /// Removes all text, keeping the allocations.
     #[inline]
     pub fn clear(&mut self) {
         self.text.clear();
         self.map.clear();
+        self.pieces.clear();
+    }
+
+    /// The original span normalised byte `i` came from (`i < len`).
+    #[inline]
+    fn byte_span(&self, i: usize) -> Span {
+        let k = match self.pieces.len() {
+            0 => return Span::default(),
+            1 => 0,
+            _ => self
+                .pieces
+                .partition_point(|p| p.norm_start <= i)
+                .saturating_sub(1),
+        };
+        let p = self.pieces[k];
+        let off = i - p.norm_start.min(i);
+        match p.kind {
+            PieceKind::Linear { orig_start } => Span::new(orig_start + off, orig_start + off + 1),
+            PieceKind::Mapped { map_start } => {
+                self.map.get(map_start + off).copied().unwrap_or_default()
+            }
+        }
     }
 
     /// The original span of normalised bytes `start..end`.
     ///
     /// Out-of-range or empty ranges give an empty span at the nearest
     /// original position (never a panic).
+    #[inline]
     pub fn original_span(&self, start: usize, end: usize) -> Span {
-        let n = self.map.len();
+        let n = self.text.len();
         if n == 0 {
             return Span::default();
         }
         if start >= end || start >= n {
             let at = if start >= n {
-                self.map[n - 1].end
+                self.byte_span(n - 1).end
             } else {
-                self.map[start].start
+                self.byte_span(start).start
             };
             return Span::new(at, at);
         }
-        let end = end.min(n);
-        let s = self.map[start];
-        let e = self.map[end - 1];
+        let s = self.byte_span(start);
+        let e = self.byte_span(end.min(n) - 1);
         Span::new(s.start, e.end.max(s.start))
+    }
+
+    /// The per-byte map, if every byte is stored explicitly (stage-1 output).
+    pub(crate) fn explicit_map(&self) -> Option<&[Span]> {
+        match self.pieces.as_slice() {
+            [] => Some(&[]),
+            [Piece {
+                norm_start: 0,
+                kind: PieceKind::Mapped { map_start: 0 },
+            }] => Some(&self.map),
+            _ => None,
+        }
+    }
+
+    /// Makes sure the last piece is a mapped one.
+    #[inline]
+    fn mapped_piece(&mut self) {
+        if !matches!(
+            self.pieces.last(),
+            Some(Piece {
+                kind: PieceKind::Mapped { .. },
+                ..
+            })
+        ) {
+            self.pieces.push(Piece {
+                norm_start: self.text.len(),
+                kind: PieceKind::Mapped {
+                    map_start: self.map.len(),
+                },
+            });
+        }
     }
 
     /// Appends a character that came from `span` of the original text.
     #[inline]
     pub(crate) fn push(&mut self, c: char, span: Span) {
-        if c.is_ascii() {
-            self.text.push(c);
+        self.mapped_piece();
+        self.text.push(c);
+        for _ in 0..c.len_utf8() {
             self.map.push(span);
-        } else {
-            let n = c.len_utf8();
-            self.text.push(c);
-            for _ in 0..n {
-                self.map.push(span);
-            }
+        }
+    }
+
+    /// Appends `s` whose bytes came from `spans` (one per byte).
+    #[inline]
+    pub(crate) fn push_mapped(&mut self, s: &str, spans: &[Span]) {
+        self.mapped_piece();
+        self.text.push_str(s);
+        // Exactly one span per byte, even if a caller got the lengths wrong.
+        let n = spans.len().min(s.len());
+        self.map.extend_from_slice(&spans[..n]);
+        let last = spans.last().copied().unwrap_or_default();
+        self.map.resize(self.map.len() + (s.len() - n), last);
+    }
+
+    /// Appends `s`, which is original bytes `orig_start..orig_start + s.len()`.
+    #[inline]
+    pub(crate) fn push_linear(&mut self, s: &str, orig_start: usize) {
+        let extend = match self.pieces.last() {
+            Some(Piece {
+                norm_start,
+                kind: PieceKind::Linear { orig_start: o },
+            }) => o + (self.text.len() - norm_start) == orig_start,
+            _ => false,
+        };
+        if !extend {
+            self.pieces.push(Piece {
+                norm_start: self.text.len(),
+                kind: PieceKind::Linear { orig_start },
+            });
+        }
+        self.text.push_str(s);
+    }
+
+    /// Lower-cases the ASCII letters of the text from byte `from` on.
+    #[inline]
+    pub(crate) fn make_ascii_lowercase_from(&mut self, from: usize) {
+        if let Some(t) = self.text.get_mut(from..) {
+            t.make_ascii_lowercase();
         }
     }
 }
@@ -254,8 +360,21 @@ const MAX_SEGMENT_CHARS: usize = 32;
 /// input itself, with the identity offset map. Otherwise fills `out` and
 /// returns `true`.
 pub fn prenormalize(text: &str, config: &NormalizeConfig, out: &mut MappedText) -> bool {
+    prenormalize_profiled(text, config, &Profile::scan(text), out)
+}
+
+/// [`prenormalize`] with a precomputed [`Profile`] of `text`.
+pub(crate) fn prenormalize_profiled(
+    text: &str,
+    config: &NormalizeConfig,
+    profile: &Profile,
+    out: &mut MappedText,
+) -> bool {
     out.clear();
     if !config.nfkc && !config.strip_invisible {
+        return false;
+    }
+    if !(profile.non_ascii || config.strip_invisible && profile.ctrl) {
         return false;
     }
     if !needs_stage1(text, config) {
@@ -263,6 +382,7 @@ pub fn prenormalize(text: &str, config: &NormalizeConfig, out: &mut MappedText) 
     }
     out.text.reserve(text.len());
     out.map.reserve(text.len());
+    out.mapped_piece();
     let bytes = text.as_bytes();
     let strip = config.strip_invisible;
     let mut i = 0;
@@ -271,8 +391,7 @@ pub fn prenormalize(text: &str, config: &NormalizeConfig, out: &mut MappedText) 
         if b < 0x80 && (!config.nfkc || bytes.get(i + 1).is_none_or(|&n| n < 0x80)) {
             // ASCII not followed by a possible combining mark.
             if !(strip && is_invisible_ascii(b)) {
-                out.text.push(b as char);
-                out.map.push(Span::new(i, i + 1));
+                out.push(b as char, Span::new(i, i + 1));
             }
             i += 1;
             continue;
@@ -330,13 +449,11 @@ fn segment_end(text: &str, i: usize) -> usize {
         Some((_, c)) => i + c.len_utf8(),
         None => return text.len(),
     };
-    let mut count = 1;
-    for (off, c) in chars {
-        if count >= MAX_SEGMENT_CHARS || canonical_combining_class(c) == 0 {
+    for (off, c) in chars.take(MAX_SEGMENT_CHARS - 1) {
+        if canonical_combining_class(c) == 0 {
             break;
         }
         end = i + off + c.len_utf8();
-        count += 1;
     }
     end
 }
@@ -597,6 +714,7 @@ impl Glyph for u8 {
 pub(crate) struct FoldBuffers {
     items: Vec<Item>,
     bytes: Vec<u8>,
+    spans: Vec<Span>,
     runs: Vec<(usize, usize)>,
 }
 
@@ -637,23 +755,39 @@ impl PreText<'_> {
     }
 }
 
-/// Stage 2: folds `pre.text[start..end]` and appends the result to `out`.
+/// Everything stage 2 needs to know about the document being folded.
+#[derive(Clone, Copy)]
+pub(crate) struct FoldContext<'a> {
+    /// The stage-1 text and its map.
+    pub(crate) pre: PreText<'a>,
+    /// Which steps to run.
+    pub(crate) config: &'a NormalizeConfig,
+    /// Byte profile of `pre.text` (for the shortcuts).
+    pub(crate) profile: Profile,
+    /// Real Cyrillic/Greek in the document (for confusables).
+    pub(crate) script: ScriptContext,
+}
+
+/// Stage 2: folds `ctx.pre.text[start..end]` and appends the result to `out`.
 pub(crate) fn fold_range(
-    pre: PreText<'_>,
+    ctx: &FoldContext<'_>,
     start: usize,
     end: usize,
-    config: &NormalizeConfig,
-    script: ScriptContext,
     bufs: &mut FoldBuffers,
     out: &mut MappedText,
-) {
+) -> GapLayout {
+    let FoldContext {
+        pre,
+        config,
+        ref profile,
+        script,
+    } = *ctx;
     let gap = &pre.text[start..end];
     if gap.is_empty() {
-        return;
+        return GapLayout::Mapped;
     }
-    if gap.is_ascii() {
-        fold_ascii(pre, start, end, config, bufs, out);
-        return;
+    if !profile.non_ascii || gap.is_ascii() {
+        return fold_ascii(pre, start, end, config, profile, bufs, out);
     }
     let FoldBuffers { items, runs, .. } = bufs;
     items.clear();
@@ -695,6 +829,19 @@ pub(crate) fn fold_range(
     for it in items.iter() {
         out.push(it.c, it.span);
     }
+    GapLayout::Mapped
+}
+
+/// How the text [`fold_range`] appended maps to the original.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum GapLayout {
+    /// Appended byte `i` came from original byte `orig_start + i`.
+    Linear {
+        /// Original offset of the first appended byte.
+        orig_start: usize,
+    },
+    /// Use [`MappedText::original_span`].
+    Mapped,
 }
 
 /// Stage 2 for an ASCII gap: works on bytes, the map is copied once.
@@ -703,45 +850,63 @@ fn fold_ascii(
     start: usize,
     end: usize,
     config: &NormalizeConfig,
+    profile: &Profile,
     bufs: &mut FoldBuffers,
     out: &mut MappedText,
-) {
+) -> GapLayout {
     let gap = &pre.text.as_bytes()[start..end];
-    let base = out.map.len();
-    match pre.map {
-        None => out.map.extend((start..end).map(|i| Span::new(i, i + 1))),
-        Some(map) => out.map.extend_from_slice(&map[start..end]),
+    let (mut leet, mut spaced) = (
+        config.fold_leet && profile.leet,
+        config.join_spaced_letters && profile.spaced,
+    );
+    if leet || spaced {
+        // The document has candidates; does this gap?
+        let gap_profile = Profile::scan(&pre.text[start..end]);
+        leet &= gap_profile.leet;
+        spaced &= gap_profile.spaced;
     }
-    let leet = config.fold_leet && has_leet_candidate(gap);
-    let spaced = config.join_spaced_letters && has_spaced_candidate(gap);
     if !leet && !spaced {
+        let ts = out.text.len();
+        let layout = match pre.map {
+            None => {
+                out.push_linear(&pre.text[start..end], start);
+                GapLayout::Linear { orig_start: start }
+            }
+            Some(map) => {
+                out.push_mapped(&pre.text[start..end], &map[start..end]);
+                GapLayout::Mapped
+            }
+        };
         if config.case_fold {
-            out.text
-                .extend(gap.iter().map(|&b| b.to_ascii_lowercase() as char));
-        } else {
-            out.text.push_str(&pre.text[start..end]);
+            out.make_ascii_lowercase_from(ts);
         }
-        return;
+        return layout;
     }
-    let FoldBuffers { bytes, runs, .. } = bufs;
+    let FoldBuffers {
+        bytes, runs, spans, ..
+    } = bufs;
     bytes.clear();
     if config.case_fold {
         bytes.extend(gap.iter().map(|b| b.to_ascii_lowercase()));
     } else {
         bytes.extend_from_slice(gap);
     }
+    spans.clear();
+    match pre.map {
+        None => spans.extend((start..end).map(|i| Span::new(i, i + 1))),
+        Some(map) => spans.extend_from_slice(&map[start..end]),
+    }
     let mut joined = false;
     if spaced {
         spaced_runs(bytes, config.fold_leet, runs);
         if !runs.is_empty() {
             joined = true;
-            let map = &mut out.map[base..];
             let keep = compact_runs(bytes.len(), runs, |from, to| {
                 bytes[to] = bytes[from];
-                map[to] = map[from];
+                spans[to] = spans[from];
             });
             bytes.truncate(keep);
-            out.map.truncate(base + keep);
+            spans.truncate(keep);
         }
     }
     if leet || (joined && config.fold_leet) {
@@ -749,35 +914,14 @@ fn fold_ascii(
     }
     // Only ASCII was ever written, so this cannot fail; stay panic-free anyway.
     match std::str::from_utf8(bytes) {
-        Ok(s) => out.text.push_str(s),
-        Err(_) => out.text.extend(bytes.iter().map(|&b| b as char)),
+        Ok(s) => out.push_mapped(s, spans),
+        Err(_) => {
+            for (&b, &sp) in bytes.iter().zip(spans.iter()) {
+                out.push(b as char, sp);
+            }
+        }
     }
-}
-
-#[inline]
-fn is_leet_byte(b: u8) -> bool {
-    matches!(b, b'0' | b'1' | b'3'..=b'5' | b'7'..=b'9' | b'@' | b'$' | b'!' | b'|')
-}
-
-/// Could leet folding change this ASCII text? (A leet character next to a letter.)
-fn has_leet_candidate(b: &[u8]) -> bool {
-    let n = b.len();
-    (0..n).any(|i| {
-        is_leet_byte(b[i])
-            && ((i > 0 && b[i - 1].is_ascii_alphabetic())
-                || (i + 1 < n && b[i + 1].is_ascii_alphabetic()))
-    })
-}
-
-/// Could spaced-letter joining change this ASCII text? (`x s y s z`.)
-fn has_spaced_candidate(b: &[u8]) -> bool {
-    b.windows(5).any(|w| {
-        matches!(w[1], b' ' | b'.' | b'-' | b'_')
-            && w[3] == w[1]
-            && w[2].is_ascii_alphanumeric()
-            && w[0].is_ascii_alphanumeric()
-            && w[4].is_ascii_alphanumeric()
-    })
+    GapLayout::Mapped
 }
 
 fn fold_confusables(items: &mut [Item], script: ScriptContext) {
@@ -937,7 +1081,11 @@ fn fold_leet_word<G: Glyph>(word: &mut [G]) {
             k += 1;
         }
         if rs > 0 && k < n {
-            let ok = k - rs <= 2 && word[rs..k].iter().all(|g| leet(g.ch()).is_some());
+            let ok = (k - rs == 1 && leet(word[rs].ch()).is_some())
+                || (k - rs == 2
+                    && word[rs..k]
+                        .iter()
+                        .all(|g| g.ch().is_ascii_digit() && leet(g.ch()).is_some()));
             if !ok {
                 return;
             }
@@ -983,18 +1131,24 @@ fn fold_leet_word<G: Glyph>(word: &mut [G]) {
 pub fn normalize(text: &str, config: &NormalizeConfig) -> MappedText {
     let mut stage1 = MappedText::new();
     let changed = prenormalize(text, config, &mut stage1);
-    let pre = if changed {
-        PreText {
+    let pre = match stage1.explicit_map() {
+        Some(map) if changed => PreText {
             text: stage1.as_str(),
-            map: Some(stage1.map()),
-        }
-    } else {
-        PreText { text, map: None }
+            map: Some(map),
+        },
+        _ => PreText { text, map: None },
     };
     let script = ScriptContext::scan(pre.text);
+    let profile = Profile::scan(pre.text);
     let mut out = MappedText::new();
     let mut bufs = FoldBuffers::default();
-    fold_range(pre, 0, pre.text.len(), config, script, &mut bufs, &mut out);
+    let ctx = FoldContext {
+        pre,
+        config,
+        profile,
+        script,
+    };
+    let _ = fold_range(&ctx, 0, pre.text.len(), &mut bufs, &mut out);
     out
 }
 
@@ -1100,7 +1254,7 @@ mod tests {
         assert_eq!(norm("h4ck3r"), "hacker");
         assert_eq!(norm("sh00t"), "shoot");
         assert_eq!(norm("b!tcoin!"), "bitcoin!");
-        assert_eq!(norm("he||o"), "hello");
+        assert_eq!(norm("he|lo"), "hello");
         assert_eq!(norm("d@nate"), "danate");
         assert_eq!(norm("D0NATE"), "donate");
     }
@@ -1127,6 +1281,8 @@ mod tests {
             "|pipe|",
             "1,000.00",
             "l33t",
+            "he||o",
+            "a!0b",
         ] {
             assert_eq!(norm(s), s.to_lowercase(), "{s}");
         }

@@ -46,8 +46,9 @@
 //!
 //! **Split addresses**: chunks of at least two alphanumeric characters
 //! separated by one and the same single separator (space, `-` or `.`) whose
-//! concatenation has exactly one of the shapes above are reported as one
-//! address spanning all chunks (`bc1q 7k3m 9xq2 …`, `0x12ab-34cd-…`). When
+//! concatenation has exactly one of the shapes above, and of which at least
+//! one has a letter right next to a digit, are reported as one address
+//! spanning all chunks (`bc1q 7k3m 9xq2 …`, `0x12ab-34cd-…`). When
 //! several chunk sequences match (variable-length shapes, or a following word
 //! made of address characters), the one with the standard length for its
 //! kind (42/62 for `bc1`, 33–34 for legacy), then with evenly sized chunks,
@@ -62,7 +63,8 @@
 //!   [`registrable_domain`]: lower-cased, `www.` and sub-domains removed
 //!   (keeping three labels under `co.uk`-style second-level domains).
 //! * E-mails `local@domain.tld` (also `[at]`/`(at)` and `[.]` defanging).
-//! * Handles `@name` (1–30 of `A-Za-z0-9_`, not preceded by a word character).
+//! * Handles `@name` (1–30 of `A-Za-z0-9_`, not preceded by a word character
+//!   or `@`, not followed by a word character).
 //! * Phones: 8–15 digits with an optional leading `+`, grouped by single
 //!   spaces, dashes, dots or parentheses. A bare digit string needs 10+
 //!   digits; dates and year pairs (`12.05.2019`, `2015-2016`) are rejected.
@@ -72,12 +74,21 @@
 //!
 //! Overlaps are resolved by keeping the leftmost signal, the longest one on
 //! ties, then by kind priority (addresses before URLs before e-mails …).
+//!
+//! # Speed
+//!
+//! One branch-free pass over the bytes first tells which detectors can match
+//! at all (most posts have no URL, address or amount), so typical text costs
+//! little more than that pass. Addresses, scheme URLs, handles and money are
+//! found by small hand-written scanners; `www.`/bare-domain URLs, e-mails and
+//! phones by `regex` patterns compiled once.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::text::scan::Profile;
 use crate::text::Span;
 
 /// Signal detection settings.
@@ -245,12 +256,21 @@ pub fn find_signals(text: &str, config: &SignalConfig) -> Vec<Signal> {
 
 /// Fills `out` with the signals of `text` (cleared first).
 pub(crate) fn find_raw(text: &str, config: &SignalConfig, out: &mut Vec<RawSignal>) {
+    find_raw_profiled(text, config, &Profile::scan(text), out);
+}
+
+/// [`find_raw`] with a precomputed [`Profile`] of `text`.
+pub(crate) fn find_raw_profiled(
+    text: &str,
+    config: &SignalConfig,
+    h: &Profile,
+    out: &mut Vec<RawSignal>,
+) {
     out.clear();
     if !config.enabled || text.is_empty() {
         return;
     }
-    let h = Hints::scan(text.as_bytes());
-    if h.digits {
+    if h.address {
         find_addresses(text, out);
     }
     if h.url {
@@ -269,98 +289,6 @@ pub(crate) fn find_raw(text: &str, config: &SignalConfig, out: &mut Vec<RawSigna
         find_money(text, out);
     }
     resolve_overlaps(out);
-}
-
-/// Cheap necessary conditions for each detector, from one pass over the bytes.
-#[derive(Default, Debug)]
-struct Hints {
-    digits: bool,
-    url: bool,
-    email: bool,
-    handle: bool,
-    phone: bool,
-    money: bool,
-}
-
-impl Hints {
-    fn scan(b: &[u8]) -> Hints {
-        let mut h = Hints::default();
-        let n = b.len();
-        let at = |i: usize| b.get(i).copied().unwrap_or(0);
-        // Digits in the current run of phone-ish characters.
-        let mut phone_digits = 0usize;
-        for i in 0..n {
-            let c = b[i];
-            match c {
-                b'0'..=b'9' => {
-                    h.digits = true;
-                    phone_digits += 1;
-                    if phone_digits >= 8 {
-                        h.phone = true;
-                    }
-                    let next = at(i + 1);
-                    let next2 = at(i + 2);
-                    if next.is_ascii_alphabetic()
-                        || matches!(next, b'$' | 0xC2 | 0xE2)
-                        || (next == b' '
-                            && (next2.is_ascii_alphabetic() || matches!(next2, b'$' | 0xC2 | 0xE2)))
-                    {
-                        h.money = true;
-                    }
-                    continue;
-                }
-                b' ' | b'-' | b'.' | b'(' | b')' | b'+' => {}
-                _ => phone_digits = 0,
-            }
-            match c {
-                b'.' => {
-                    if at(i + 1).is_ascii_alphabetic() {
-                        h.url = true;
-                    }
-                }
-                b'[' | b'(' | b'{' => {
-                    let x = at(i + 1);
-                    if x == b'.' || x == b'd' || x == b'D' || x == b':' {
-                        h.url = true;
-                    }
-                    if (x | 0x20) == b'a' && (at(i + 2) | 0x20) == b't' {
-                        h.email = true;
-                    }
-                    if x == b'@' {
-                        h.email = true;
-                    }
-                }
-                b':' => {
-                    if matches!(at(i + 1), b'/' | b'[') {
-                        h.url = true;
-                    }
-                }
-                b' ' => {
-                    if (at(i + 1) | 0x20) == b'd'
-                        && (at(i + 2) | 0x20) == b'o'
-                        && (at(i + 3) | 0x20) == b't'
-                        && at(i + 4) == b' '
-                    {
-                        h.url = true;
-                    }
-                }
-                b'@' => {
-                    h.handle = true;
-                    if i > 0
-                        && (b[i - 1].is_ascii_alphanumeric()
-                            || matches!(b[i - 1], b'.' | b'_' | b'%' | b'+' | b'-'))
-                    {
-                        h.email = true;
-                    }
-                }
-                b'$' => h.money = true,
-                // Lead bytes of £ ¥ (C2) and € ₹ ₽ (E2).
-                0xC2 | 0xE2 => h.money = true,
-                _ => {}
-            }
-        }
-        h
-    }
 }
 
 fn resolve_overlaps(out: &mut Vec<RawSignal>) {
@@ -510,48 +438,71 @@ pub fn classify_address(s: &[u8]) -> Option<SignalKind> {
     }
 }
 
+/// Bytes an address can start with.
+static ADDR_START: [bool; 256] = byte_set(b"01348TMLlbBtzZ");
+static ASCII_ALNUM: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = (i as u8).is_ascii_alphanumeric();
+        i += 1;
+    }
+    t
+};
+
+const fn byte_set(bytes: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        t[bytes[i] as usize] = true;
+        i += 1;
+    }
+    t
+}
+
+/// The first `s >= from` where an ASCII alphanumeric run starts with a byte
+/// an address can start with.
 #[inline]
-fn may_start_address(b: u8) -> bool {
-    matches!(
-        b,
-        b'0' | b'1'
-            | b'3'
-            | b'4'
-            | b'8'
-            | b'T'
-            | b'M'
-            | b'L'
-            | b'l'
-            | b'b'
-            | b'B'
-            | b't'
-            | b'z'
-            | b'Z'
-    )
+fn next_address_start(b: &[u8], from: usize) -> Option<usize> {
+    if from == 0 {
+        if b.first().is_some_and(|&c| ADDR_START[c as usize]) {
+            return Some(0);
+        }
+        return next_address_start(b, 1);
+    }
+    if from >= b.len() {
+        return None;
+    }
+    b[from - 1..]
+        .windows(2)
+        .position(|w| !ASCII_ALNUM[w[0] as usize] & ADDR_START[w[1] as usize])
+        .map(|o| from + o)
 }
 
 fn find_addresses(text: &str, out: &mut Vec<RawSignal>) {
     let bytes = text.as_bytes();
     let n = bytes.len();
-    let mut i = 0;
-    while i < n {
-        if !bytes[i].is_ascii_alphanumeric() {
-            i += 1;
+    let mut from = 0;
+    while let Some(start) = next_address_start(bytes, from) {
+        from = start + 1;
+        if !prefix_possible(&bytes[start..]) {
             continue;
         }
-        let start = i;
-        while i < n && bytes[i].is_ascii_alphanumeric() {
-            i += 1;
+        let mut end = start + 1;
+        while end < n && ASCII_ALNUM[bytes[end] as usize] {
+            end += 1;
         }
-        let end = i;
-        if !may_start_address(bytes[start])
-            || word_char_before(text, start)
-            || word_char_at(text, end)
-        {
+        let len = end - start;
+        let single = (26..=MAX_ADDR).contains(&len);
+        let split = !single && len >= 2 && end + 1 < n && matches!(bytes[end], b' ' | b'-' | b'.');
+        if !(single || split) || word_char_before(text, start) || word_char_at(text, end) {
             continue;
         }
-        if let Some(kind) = classify_address(&bytes[start..end]) {
-            out.push(RawSignal { kind, start, end });
+        if single {
+            if let Some(kind) = classify_address(&bytes[start..end]) {
+                out.push(RawSignal { kind, start, end });
+                from = end;
+            }
             continue;
         }
         if let Some((kind, split_end)) = split_address(text, start, end) {
@@ -560,8 +511,39 @@ fn find_addresses(text: &str, out: &mut Vec<RawSignal>) {
                 start,
                 end: split_end,
             });
-            i = split_end;
+            from = split_end;
         }
+    }
+}
+
+/// Cheap check of the first bytes against the address prefixes
+/// (`bc1`, `ltc1`, `t1`/`t3`, `zs1`, `0x`; others need the full shape).
+#[inline]
+fn prefix_possible(s: &[u8]) -> bool {
+    let at = |i: usize| s.get(i).copied().unwrap_or(0);
+    match s[0] {
+        b'b' | b'B' => at(1) | 0x20 == b'c' && at(2) == b'1',
+        b'l' => at(1) | 0x20 == b't' && at(2) | 0x20 == b'c' && at(3) == b'1',
+        b't' => matches!(at(1), b'1' | b'3'),
+        b'z' | b'Z' => at(1) | 0x20 == b's' && at(2) == b'1',
+        b'0' => at(1) == b'x',
+        _ => true,
+    }
+}
+
+/// Could an address of `len` bytes start with `s` (its first bytes)?
+#[inline]
+fn length_possible(s: &[u8], len: usize) -> bool {
+    match s[0] {
+        b'0' => len == 42,
+        b'1' => (26..=34).contains(&len),
+        b'3' | b'T' | b'M' => len == 34,
+        b'4' | b'8' => len == 95 || len == 106,
+        b't' => len == 35,
+        b'b' | b'B' => (28..=90).contains(&len),
+        b'z' | b'Z' => len == 78,
+        b'l' | b'L' => (29..=90).contains(&len) || (s[0] == b'L' && len == 34),
+        _ => false,
     }
 }
 
@@ -577,61 +559,90 @@ fn split_address(text: &str, start: usize, first_end: usize) -> Option<(SignalKi
     if !matches!(sep, b' ' | b'-' | b'.') {
         return None;
     }
-    let mut buf = [0u8; MAX_ADDR];
-    let mut len = first_end - start;
-    if len > MAX_ADDR {
+    let max_len = max_split_len(&bytes[start..first_end])?;
+    let first_len = first_end - start;
+    if first_len > max_len {
         return None;
     }
-    buf[..len].copy_from_slice(&bytes[start..first_end]);
-    // (concatenated length, end offset) after each chunk.
-    let mut ends: [(usize, usize); 64] = [(0, 0); 64];
-    let mut chunks = 0usize;
+    // Every accepted shape has a letter next to a digit somewhere in one
+    // chunk (the analyser's byte scan relies on this to skip the search).
+    let mixed = |c: &[u8]| {
+        c.windows(2).any(|w| {
+            (w[0].is_ascii_digit() && w[1].is_ascii_alphabetic())
+                || (w[0].is_ascii_alphabetic() && w[1].is_ascii_digit())
+        })
+    };
+    let mut buf = [0u8; MAX_ADDR];
+    buf[..first_len].copy_from_slice(&bytes[start..first_end]);
+    let mut len = first_len;
+    // Start offsets of the chunks in `buf` (at most MAX_ADDR / 2 chunks fit).
+    let mut chunk_starts = [0u8; MAX_ADDR / 2 + 1];
+    let mut n_chunks = 1usize;
+    // Several prefixes may match (bech32 and short legacy addresses have
+    // variable length, and a following word can look like one more chunk):
+    // prefer standard lengths, then evenly sized chunks (all chunks after
+    // the first equal, the last one no longer), then the longest.
+    let mut best: Option<(u8, SignalKind, usize)> = None;
+    let mut mid = 0usize; // length of the first appended chunk
+    let mut middles_equal = true; // appended chunks before the current one all have length `mid`
     let mut pos = first_end;
-    while chunks < ends.len() && pos < n && bytes[pos] == sep {
+    while pos < n && bytes[pos] == sep && n_chunks < chunk_starts.len() {
         let cs = pos + 1;
         let mut ce = cs;
         while ce < n && bytes[ce].is_ascii_alphanumeric() {
             ce += 1;
         }
-        if ce - cs < 2 || word_char_at(text, ce) || len + (ce - cs) > MAX_ADDR {
+        let cl = ce - cs;
+        if cl < 2 || word_char_at(text, ce) || len + cl > max_len {
             break;
         }
-        buf[len..len + (ce - cs)].copy_from_slice(&bytes[cs..ce]);
-        len += ce - cs;
-        ends[chunks] = (len, ce);
-        chunks += 1;
+        chunk_starts[n_chunks] = len as u8;
+        n_chunks += 1;
+        buf[len..len + cl].copy_from_slice(&bytes[cs..ce]);
+        len += cl;
+        if n_chunks == 2 {
+            mid = cl;
+        }
+        if length_possible(&buf, len) {
+            let any_mixed = (0..n_chunks).any(|k| {
+                let a = usize::from(chunk_starts[k]);
+                let b = if k + 1 < n_chunks {
+                    usize::from(chunk_starts[k + 1])
+                } else {
+                    len
+                };
+                mixed(&buf[a..b])
+            });
+            if let Some(kind) = any_mixed.then(|| classify_address(&buf[..len])).flatten() {
+                let uniform = middles_equal && cl <= mid.max(first_len);
+                let score = 2 * u8::from(standard_length(kind, &buf[..len])) + u8::from(uniform);
+                if best.is_none_or(|(s, _, _)| score >= s) {
+                    best = Some((score, kind, ce));
+                }
+            }
+        }
+        if n_chunks > 2 && cl != mid {
+            middles_equal = false;
+        }
         pos = ce;
     }
-    // Several prefixes may match (bech32 and short legacy addresses have
-    // variable length, and a following word can look like one more chunk):
-    // prefer standard lengths, then evenly sized chunks, then the longest.
-    let first_len = first_end - start;
-    let mut best: Option<(u8, SignalKind, usize)> = None;
-    for k in (0..chunks).rev() {
-        let (l, e) = ends[k];
-        let Some(kind) = classify_address(&buf[..l]) else {
-            continue;
-        };
-        let chunk_len = |j: usize| {
-            if j == 0 {
-                ends[0].0 - first_len
-            } else {
-                ends[j].0 - ends[j - 1].0
-            }
-        };
-        // Chunks after the first: all middle ones equal, the last no longer.
-        let uniform = if k == 0 {
-            chunk_len(0) <= first_len
-        } else {
-            let mid = chunk_len(0);
-            (1..k).all(|j| chunk_len(j) == mid) && chunk_len(k) <= mid.max(first_len)
-        };
-        let score = 2 * u8::from(standard_length(kind, &buf[..l])) + u8::from(uniform);
-        if best.is_none_or(|(s, _, _)| score > s) {
-            best = Some((score, kind, e));
-        }
-    }
     best.map(|(_, kind, e)| (kind, e))
+}
+
+/// The longest address a first chunk can start, or `None` if it starts none.
+fn max_split_len(first: &[u8]) -> Option<usize> {
+    let ci = |p: &[u8]| first.len() >= p.len() && first[..p.len()].eq_ignore_ascii_case(p);
+    Some(match first[0] {
+        b'0' if ci(b"0x") => 42,
+        b'1' | b'3' | b'T' | b'M' => 34,
+        b'4' | b'8' => MAX_ADDR,
+        b'l' | b'L' if ci(b"ltc1") => 90,
+        b'L' => 34,
+        b't' if ci(b"t1") || ci(b"t3") => 35,
+        b'b' | b'B' if ci(b"bc1") => 90,
+        b'z' | b'Z' if ci(b"zs1") => 78,
+        _ => return None,
+    })
 }
 
 /// Is this the usual length for its kind (for kinds of variable length)?
@@ -659,10 +670,15 @@ const LABEL: &str = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
 const TLDS: &str = "com|org|net|edu|gov|mil|int|info|biz|xyz|top|site|online|app|dev|io|co|me|to|ly|gl|gg|ai|cc|tv|ws|pw|su|ru|uk|de|fr|nl|eu|ca|au|ch|ir|iq|sy|ps|af|pk|tk|ml|ga|cf|gq|onion|link|live|news|club|shop|store|blog|world|life|today|space|website|click|pro|mobi|name|tech";
 const URL_TAIL: &str = r#"[^\s<>"'`]*"#;
 
-static URL_RE: LazyLock<Regex> = LazyLock::new(|| {
-    let pattern = format!(
-        r"(?-u:\b)(?:(?i:h(?:tt|xx|\[tt\]|\[xx\])ps?|ftp)(?::\/\/|\[:\]\/\/|\[:\/\/\]|:\[\/\/\])[^\s<>\x22'`]+|(?i:www){DOT}{URL_TAIL}[A-Za-z0-9/]{URL_TAIL}|(?:{LABEL}{DOT})+(?i:{TLDS})(?-u:\b)(?:[/?#]{URL_TAIL})?)"
-    );
+/// URLs starting with a (possibly defanged) `www.`.
+static WWW_URL_RE: LazyLock<Regex> = LazyLock::new(|| {
+    let pattern = format!(r"(?-u:\b)(?i:www){DOT}{URL_TAIL}[A-Za-z0-9/]{URL_TAIL}");
+    Regex::new(&pattern).expect("valid URL regex")
+});
+
+/// Bare (possibly defanged) domains with a common TLD, with an optional path.
+static BARE_URL_RE: LazyLock<Regex> = LazyLock::new(|| {
+    let pattern = format!(r"(?-u:\b)(?:{LABEL}{DOT})+(?i:{TLDS})(?-u:\b)(?:[/?#]{URL_TAIL})?");
     Regex::new(&pattern).expect("valid URL regex")
 });
 
@@ -673,41 +689,168 @@ static EMAIL_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&pattern).expect("valid e-mail regex")
 });
 
-static HANDLE_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"@[A-Za-z0-9_]{1,30}").expect("valid handle regex"));
-
 fn find_urls(text: &str, out: &mut Vec<RawSignal>) {
-    for m in URL_RE.find_iter(text) {
-        let start = m.start();
-        let s = m.as_str();
-        // Trim trailing punctuation, keeping balanced brackets.
-        let bytes = s.as_bytes();
-        let mut k = bytes.len();
-        while k > 0 {
-            let b = bytes[k - 1];
-            let trim = match b {
-                b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\'' | b'"' | b'*' => true,
-                b')' => count(&bytes[..k], b'(') < count(&bytes[..k], b')'),
-                b']' => count(&bytes[..k], b'[') < count(&bytes[..k], b']'),
-                b'}' => count(&bytes[..k], b'{') < count(&bytes[..k], b'}'),
-                _ => false,
-            };
-            if !trim {
-                break;
+    let first = out.len();
+    find_scheme_urls(text, out);
+    if contains_ci(text.as_bytes(), b"www") {
+        let found = out.len();
+        for m in WWW_URL_RE.find_iter(text) {
+            let inside = out[first..found]
+                .iter()
+                .any(|u| m.start() < u.end && u.start < m.end());
+            if !inside {
+                push_url(text, m.start(), m.as_str(), out);
             }
-            k -= 1;
         }
-        let end = start + k;
-        let url = &text[start..end];
-        if url.len() < 4 || !url_plausible(url) {
+    }
+    let found = out.len();
+    // Bare domains: only if a dot-like hint remains outside the URLs above.
+    if !bare_domain_hint(text, &out[first..found]) {
+        return;
+    }
+    for m in BARE_URL_RE.find_iter(text) {
+        let inside = out[first..found]
+            .iter()
+            .any(|u| m.start() < u.end && u.start < m.end());
+        if !inside {
+            push_url(text, m.start(), m.as_str(), out);
+        }
+    }
+}
+
+/// Does `hay` contain `needle` (lower-case ASCII letters), ignoring case?
+fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len())
+        .any(|w| w.iter().zip(needle).all(|(&a, &b)| a | 0x20 == b))
+}
+
+/// Accepted URL schemes, lower-case, as written (defanged forms included).
+const SCHEMES: [&[u8]; 11] = [
+    b"http", b"https", b"hxxp", b"hxxps", b"h[tt]p", b"h[tt]ps", b"h[xx]p", b"h[xx]ps", b"ftp",
+    b"hxxp[s]", b"http[s]",
+];
+
+/// `scheme://rest`, also with the defanged separators `[://]`, `[:]//` and
+/// `:[//]`. The URL runs to the next whitespace, `<`, `>`, quote or backtick.
+fn find_scheme_urls(text: &str, out: &mut Vec<RawSignal>) {
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut from = 0;
+    while let Some(off) = b[from..].iter().position(|&c| c == b':') {
+        let colon = from + off;
+        from = colon + 1;
+        let rest = &b[colon..];
+        let bracket_before = colon > 0 && b[colon - 1] == b'[';
+        let (sep_start, sep_end) =
+            if bracket_before && (rest.starts_with(b"://]") || rest.starts_with(b":]//")) {
+                (colon - 1, colon + 4)
+            } else if rest.starts_with(b"://") {
+                (colon, colon + 3)
+            } else if rest.starts_with(b":[//]") {
+                (colon, colon + 5)
+            } else {
+                continue;
+            };
+        let mut start = sep_start;
+        while start > 0
+            && sep_start - start < 8
+            && (b[start - 1].is_ascii_alphabetic() || matches!(b[start - 1], b'[' | b']'))
+        {
+            start -= 1;
+        }
+        // The scheme is a suffix of the letters before the separator that
+        // starts at a word boundary.
+        let Some(s) = (start..sep_start).find(|&s| {
+            SCHEMES
+                .iter()
+                .any(|sch| sch.eq_ignore_ascii_case(&b[s..sep_start]))
+                && !word_char_before(text, s)
+        }) else {
+            continue;
+        };
+        let mut e = sep_end;
+        while e < n {
+            let c = b[e];
+            if c < 0x80 {
+                if c.is_ascii_whitespace()
+                    || matches!(c, b'<' | b'>' | b'"' | b'\'' | b'`')
+                    || c < 0x20
+                {
+                    break;
+                }
+                e += 1;
+            } else {
+                match text[e..].chars().next() {
+                    Some(ch) if !ch.is_whitespace() => e += ch.len_utf8(),
+                    _ => break,
+                }
+            }
+        }
+        if e == sep_end {
             continue;
         }
-        out.push(RawSignal {
-            kind: SignalKind::Url,
-            start,
-            end,
-        });
+        push_url(text, s, &text[s..e], out);
+        from = e;
     }
+}
+
+/// `.x`, `[.`, `(.`, `{.`, `[d`, `(d`, `{d` or ` dot ` outside `urls`.
+fn bare_domain_hint(text: &str, urls: &[RawSignal]) -> bool {
+    let b = text.as_bytes();
+    let outside = |i: usize| !urls.iter().any(|u| u.start <= i && i < u.end);
+    let mut from = 0;
+    while let Some(off) = b[from..]
+        .iter()
+        .position(|&c| matches!(c, b'.' | b'[' | b'(' | b'{' | b' '))
+    {
+        let i = from + off;
+        from = i + 1;
+        let next = b.get(i + 1).copied().unwrap_or(0);
+        let hit = match b[i] {
+            b'.' => next.is_ascii_alphabetic(),
+            b' ' => {
+                next | 0x20 == b'd'
+                    && b.len() - i >= 5
+                    && b[i + 2..i + 5].eq_ignore_ascii_case(b"ot ")
+            }
+            _ => matches!(next, b'.' | b'd' | b'D'),
+        };
+        if hit && outside(i) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Trims trailing punctuation from a URL match and records it.
+fn push_url(text: &str, start: usize, s: &str, out: &mut Vec<RawSignal>) {
+    // Trim trailing punctuation, keeping balanced brackets.
+    let bytes = s.as_bytes();
+    let mut k = bytes.len();
+    while k > 0 {
+        let b = bytes[k - 1];
+        let trim = match b {
+            b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\'' | b'"' | b'*' => true,
+            b')' => count(&bytes[..k], b'(') < count(&bytes[..k], b')'),
+            b']' => count(&bytes[..k], b'[') < count(&bytes[..k], b']'),
+            b'}' => count(&bytes[..k], b'{') < count(&bytes[..k], b'}'),
+            _ => false,
+        };
+        if !trim {
+            break;
+        }
+        k -= 1;
+    }
+    let end = start + k;
+    let url = &text[start..end];
+    if url.len() < 4 || !url_plausible(url) {
+        return;
+    }
+    out.push(RawSignal {
+        kind: SignalKind::Url,
+        start,
+        end,
+    });
 }
 
 fn count(bytes: &[u8], b: u8) -> usize {
@@ -719,7 +862,7 @@ fn url_plausible(url: &str) -> bool {
     let lower_dot = url
         .as_bytes()
         .windows(5)
-        .position(|w| w.eq_ignore_ascii_case(b" dot "));
+        .position(|w| w[0] == b' ' && w[4] == b' ' && w[1..4].eq_ignore_ascii_case(b"dot"));
     if let Some(p) = lower_dot {
         let label = &url[..p];
         let label = label.rsplit(['.', ' ', '/']).next().unwrap_or(label);
@@ -743,18 +886,36 @@ fn find_emails(text: &str, out: &mut Vec<RawSignal>) {
     }
 }
 
+#[inline]
+fn is_handle_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// `@` + 1–30 of `A-Za-z0-9_`, not preceded by a word character or `@`,
+/// not followed by a word character.
 fn find_handles(text: &str, out: &mut Vec<RawSignal>) {
-    for m in HANDLE_RE.find_iter(text) {
-        let (start, end) = (m.start(), m.end());
-        if word_char_before(text, start) || text[..start].ends_with('@') || word_char_at(text, end)
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(off) = b[from..].iter().position(|&c| c == b'@') {
+        let at = from + off;
+        from = at + 1;
+        let mut e = at + 1;
+        while e < b.len() && e - at <= 30 && is_handle_byte(b[e]) {
+            e += 1;
+        }
+        if e == at + 1
+            || word_char_before(text, at)
+            || (at > 0 && b[at - 1] == b'@')
+            || word_char_at(text, e)
         {
             continue;
         }
         out.push(RawSignal {
             kind: SignalKind::Handle,
-            start,
-            end,
+            start: at,
+            end: e,
         });
+        from = e;
     }
 }
 
@@ -971,29 +1132,186 @@ fn phone_ok(s: &[u8]) -> bool {
     true
 }
 
-static MONEY_RE: LazyLock<Regex> = LazyLock::new(|| {
-    const NUM: &str = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?";
-    const MULT: &str = r"(?:\x20?(?i:k|m|bn|million|billion|thousand)(?-u:\b))?";
-    const CODES: &str = "usd|usdt|usdc|eur|euros?|gbp|pounds?|dollars?|bucks|btc|bitcoins?|eth|ether|xmr|monero|ltc|litecoin|trx|tron|zec|bnb|doge|sats?|satoshis?|inr|rupees?|riyals?|sar|aed|dinars?|lira";
-    let pattern = format!(
-        r"(?:US|CA|AU)?[$€£¥₹₽]\x20?(?:{NUM}){MULT}|(?-u:\b)(?:{NUM})(?:\x20?(?i:k|m|bn|million|billion|thousand))?\x20?(?:(?i:{CODES})(?-u:\b)|[$€£])|(?-u:\b)(?:{NUM})(?i:k)(?-u:\b)"
-    );
-    Regex::new(&pattern).expect("valid money regex")
-});
+/// Currency codes and words after a number (lower case).
+const CURRENCY_WORDS: [&str; 39] = [
+    "usd", "usdt", "usdc", "eur", "euro", "euros", "gbp", "pound", "pounds", "dollar", "dollars",
+    "bucks", "btc", "bitcoin", "bitcoins", "eth", "ether", "xmr", "monero", "ltc", "litecoin",
+    "trx", "tron", "zec", "bnb", "doge", "sat", "sats", "satoshi", "satoshis", "inr", "rupee",
+    "rupees", "riyal", "riyals", "sar", "aed", "dinar", "lira",
+];
+/// Multipliers after a number (lower case).
+const MULTIPLIERS: [&str; 6] = ["k", "m", "bn", "million", "billion", "thousand"];
+
+#[inline]
+fn is_ascii_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// `\d{1,3}(,\d{3})+(\.\d+)?` or `\d+(\.\d+)?` at `i`; returns the end.
+fn parse_number(b: &[u8], i: usize) -> Option<usize> {
+    let digits = |mut j: usize| {
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        j
+    };
+    let e = digits(i);
+    if e == i {
+        return None;
+    }
+    let fraction = |j: usize| {
+        if b.get(j) == Some(&b'.') && b.get(j + 1).is_some_and(u8::is_ascii_digit) {
+            digits(j + 1)
+        } else {
+            j
+        }
+    };
+    // Thousands separators: 1-3 digits then groups of exactly three.
+    if e - i <= 3 {
+        let mut j = e;
+        let mut groups = 0;
+        while b.get(j) == Some(&b',')
+            && b.len() >= j + 4
+            && b[j + 1..j + 4].iter().all(u8::is_ascii_digit)
+        {
+            j += 4;
+            groups += 1;
+        }
+        // A group must not run on into more digits ("1,0000").
+        while groups > 0 && b.get(j).is_some_and(u8::is_ascii_digit) {
+            j -= 4;
+            groups -= 1;
+        }
+        if groups > 0 {
+            return Some(fraction(j));
+        }
+    }
+    Some(fraction(e))
+}
+
+/// An ASCII word at `i` (letters only) that is in `list` and ends at a word
+/// boundary; returns its end.
+fn parse_word(b: &[u8], i: usize, list: &[&str]) -> Option<usize> {
+    let mut e = i;
+    while e < b.len() && b[e].is_ascii_alphabetic() && e - i < 10 {
+        e += 1;
+    }
+    if e == i || b.get(e).is_some_and(|&c| is_ascii_word(c)) {
+        return None;
+    }
+    let w = &b[i..e];
+    list.iter()
+        .any(|x| x.as_bytes().eq_ignore_ascii_case(w))
+        .then_some(e)
+}
+
+/// An optional single space at `i`.
+#[inline]
+fn opt_space(b: &[u8], i: usize) -> usize {
+    if b.get(i) == Some(&b' ') {
+        i + 1
+    } else {
+        i
+    }
+}
+
+/// A currency symbol at `i`; returns its end.
+fn parse_symbol(text: &str, i: usize) -> Option<usize> {
+    match text.get(i..)?.chars().next()? {
+        c @ ('$' | '€' | '£' | '¥' | '₹' | '₽') => Some(i + c.len_utf8()),
+        _ => None,
+    }
+}
+
+/// The amount starting with a number at `i`: `50 USD`, `5 million dollars`,
+/// `20$`, `5k`.
+fn parse_number_amount(text: &str, i: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let num = parse_number(b, i)?;
+    // Optional multiplier (then a code or symbol is still required).
+    let after_mult = parse_word(b, opt_space(b, num), &MULTIPLIERS).unwrap_or(num);
+    let j = opt_space(b, after_mult);
+    if let Some(e) = parse_word(b, j, &CURRENCY_WORDS) {
+        return Some(e);
+    }
+    if let Some(e) = parse_symbol(text, j).filter(|_| matches!(b[j], b'$' | 0xE2 | 0xC2)) {
+        // Postfix symbols: $ € £ only.
+        if text[j..e].starts_with(['$', '€', '£']) {
+            return Some(e);
+        }
+    }
+    // "5k" (no space).
+    if matches!(b.get(num), Some(b'k' | b'K')) && !b.get(num + 1).is_some_and(|&c| is_ascii_word(c))
+    {
+        return Some(num + 1);
+    }
+    None
+}
+
+/// The amount starting with a currency symbol at `i`: `$50`, `€ 20`, `$2.5k`.
+fn parse_symbol_amount(text: &str, i: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let sym = parse_symbol(text, i)?;
+    let num = parse_number(b, opt_space(b, sym))?;
+    Some(parse_word(b, opt_space(b, num), &MULTIPLIERS).unwrap_or(num))
+}
+
+/// Bytes a money amount can start with: digits, `$`, and the lead bytes of
+/// `£ ¥` (C2) and `€ ₹ ₽` (E2).
+static MONEY_START: [bool; 256] = byte_set(b"0123456789$\xC2\xE2");
 
 fn find_money(text: &str, out: &mut Vec<RawSignal>) {
-    for m in MONEY_RE.find_iter(text) {
-        let (start, end) = (m.start(), m.end());
-        if word_char_before(text, start)
-            && !text[start..].starts_with(['$', '€', '£', '¥', '₹', '₽'])
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(off) = b[i..].iter().position(|&c| MONEY_START[c as usize]) {
+        i += off;
+        let c = b[i];
+        let found = if !c.is_ascii_digit() {
+            parse_symbol_amount(text, i).map(|e| {
+                // Include a US/CA/AU prefix.
+                let p = i.saturating_sub(2);
+                let start = if i >= 2
+                    && matches!(&b[p..i], b"US" | b"CA" | b"AU")
+                    && !word_char_before(text, p)
+                {
+                    p
+                } else {
+                    i
+                };
+                (start, e)
+            })
+        } else if (i == 0 || !(b[i - 1].is_ascii_digit() || matches!(b[i - 1], b'.' | b',')))
+            && !word_char_before(text, i)
         {
-            continue;
+            parse_number_amount(text, i).map(|e| (i, e))
+        } else {
+            None
+        };
+        match found {
+            // The amount must not run into a word ("$50abc"), unless it ends
+            // with a symbol ("50$").
+            Some((start, end))
+                if !word_char_at(text, end)
+                    || text[start..end]
+                        .chars()
+                        .next_back()
+                        .is_some_and(|c| !c.is_alphanumeric()) =>
+            {
+                out.push(RawSignal {
+                    kind: SignalKind::Money,
+                    start,
+                    end,
+                });
+                i = end;
+            }
+            _ => {
+                // Skip this byte and the rest of its number.
+                i += 1;
+                while i < b.len() && b[i].is_ascii_digit() {
+                    i += 1;
+                }
+            }
         }
-        out.push(RawSignal {
-            kind: SignalKind::Money,
-            start,
-            end,
-        });
     }
 }
 
@@ -1175,6 +1493,21 @@ mod tests {
                 "example.org",
             ),
             (
+                "h[tt]ps[://]example.org/x",
+                "h[tt]ps[://]example.org/x",
+                "example.org",
+            ),
+            (
+                "HXXP:[//]example.org",
+                "HXXP:[//]example.org",
+                "example.org",
+            ),
+            (
+                "(see http://t.example.org/a)",
+                "http://t.example.org/a",
+                "example.org",
+            ),
+            (
                 "hxxp://donate[.]example[.]net",
                 "hxxp://donate[.]example[.]net",
                 "example.net",
@@ -1201,6 +1534,9 @@ mod tests {
             "U.S.A. is",
             "it costs 2.5ml",
             "ok.so what",
+            "xhttp://",
+            "http:// x",
+            "note: //",
         ] {
             assert!(kinds(text).iter().all(|s| s.0 != SignalKind::Url), "{text}");
         }
@@ -1287,6 +1623,12 @@ mod tests {
             "50$",
             "$2.5k",
             "US$ 40",
+            "5 million dollars",
+            "1,000,000 usd",
+            "¥300",
+            "₹ 500",
+            "10K",
+            "3.5 xmr",
         ] {
             let text = format!("give {m} today");
             assert_eq!(kinds(&text), vec![(SignalKind::Money, m)], "{m}");
@@ -1298,6 +1640,9 @@ mod tests {
             "$end it",
             "5 kids",
             "10km",
+            "$50abc",
+            "5 k",
+            "1,0000 usd x",
         ] {
             assert!(
                 kinds(text).iter().all(|s| s.0 != SignalKind::Money),

@@ -73,11 +73,87 @@ impl Default for NgramRange {
 }
 
 /// Calls `f(byte_offset, word)` for every UAX #29 word of `text` that
-/// contains a letter or digit.
+/// contains a letter or digit (the same words as `unicode-segmentation`'s
+/// `unicode_word_indices`, with a faster path for ASCII text).
 #[inline]
 pub fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(usize, &'a str)) {
-    for (i, w) in text.unicode_word_indices() {
-        f(i, w);
+    if text.is_ascii() {
+        ascii_words(text, f);
+    } else {
+        for (i, w) in text.unicode_word_indices() {
+            f(i, w);
+        }
+    }
+}
+
+// ASCII byte classes for UAX #29 word segmentation.
+const WORD: u8 = 1; // letters, digits, `_`
+const LETTER: u8 = 2;
+const DIGIT: u8 = 4;
+const MID_LETTER: u8 = 8; // joins two letters: `'` `.` `:`
+const MID_NUM: u8 = 16; // joins two digits: `'` `.` `,` `;`
+
+static ASCII_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        let mut f = 0;
+        if c.is_ascii_alphabetic() {
+            f |= WORD | LETTER;
+        }
+        if c.is_ascii_digit() {
+            f |= WORD | DIGIT;
+        }
+        if c == b'_' {
+            f |= WORD;
+        }
+        if matches!(c, b'\'' | b'.' | b':') {
+            f |= MID_LETTER;
+        }
+        if matches!(c, b'\'' | b'.' | b',' | b';') {
+            f |= MID_NUM;
+        }
+        t[i] = f;
+        i += 1;
+    }
+    t
+};
+
+/// UAX #29 word segmentation restricted to ASCII, where the rules reduce to:
+/// letters, digits and `_` (ExtendNumLet) stick together; `'`, `.` and `:`
+/// join two letters (WB6/7); `'`, `.`, `,` and `;` join two digits
+/// (WB11/12). Segments without a letter or digit are dropped.
+fn ascii_words<'a>(text: &'a str, mut f: impl FnMut(usize, &'a str)) {
+    let b = text.as_bytes();
+    let class = |i: usize| ASCII_CLASS[b[i] as usize];
+    let n = b.len();
+    let mut i = 0;
+    while i < n {
+        if class(i) & WORD == 0 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        loop {
+            while i < n && class(i) & WORD != 0 {
+                i += 1;
+            }
+            if i + 1 < n {
+                let (prev, mid, next) = (class(i - 1), class(i), class(i + 1));
+                let join = (prev & next & LETTER != 0 && mid & MID_LETTER != 0)
+                    || (prev & next & DIGIT != 0 && mid & MID_NUM != 0);
+                if join {
+                    i += 1;
+                    continue;
+                }
+            }
+            break;
+        }
+        // Only segments of underscores have no letter or digit.
+        if b[start] != b'_' || b[start..i].iter().any(|&c| c != b'_') {
+            f(start, &text[start..i]);
+        }
     }
 }
 
@@ -146,12 +222,31 @@ pub fn for_each_char_ngram(
     buf.push(' ');
     buf.push_str(word);
     buf.push(' ');
+    let (min, max) = (range.min as usize, range.max as usize);
+    let word_end = word.len();
+    if word.is_ascii() {
+        // Characters are bytes: no offset table needed.
+        let n_chars = buf.len();
+        for s in 0..n_chars {
+            for n in min..=max {
+                let e = s + n;
+                if e > n_chars {
+                    break;
+                }
+                if n == 1 && (s == 0 || s == n_chars - 1) {
+                    continue; // padding only
+                }
+                let ws = s.saturating_sub(1).min(word_end);
+                let we = (e - 1).min(word_end).max(ws);
+                f(&buf[s..e], ws..we);
+            }
+        }
+        return;
+    }
     offsets.clear();
     offsets.extend(buf.char_indices().map(|(i, _)| i));
     offsets.push(buf.len());
     let n_chars = offsets.len() - 1;
-    let (min, max) = (range.min as usize, range.max as usize);
-    let word_end = word.len();
     for s in 0..n_chars {
         for n in min..=max {
             let e = s + n;
@@ -191,6 +286,39 @@ mod tests {
         assert_eq!(words("مرحبا بالعالم"), ["مرحبا", "بالعالم"]);
         assert!(words("!!! ... ---   ").is_empty());
         assert!(words("😀 🙏").is_empty());
+    }
+
+    #[test]
+    fn ascii_fast_path_matches_unicode_segmentation() {
+        let alphabet = b"aZ09_ .',:;-\n\t!@#$%/\\\"()";
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut s = String::new();
+        for round in 0..20_000 {
+            s.clear();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 24) as usize;
+            for _ in 0..len {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                s.push(alphabet[(state % alphabet.len() as u64) as usize] as char);
+            }
+            let mut mine = Vec::new();
+            ascii_words(&s, |i, w| mine.push((i, w)));
+            let theirs: Vec<(usize, &str)> = s.unicode_word_indices().collect();
+            assert_eq!(mine, theirs, "round {round}: {s:?}");
+        }
+        for s in [
+            "don't", "e.g.", "3.14", "1,000", "a:b", "a_b", "__", "_a_", "a'1", "1'a", "a..b",
+            "x.y.z", "a:", "'a'",
+        ] {
+            let mut mine = Vec::new();
+            ascii_words(s, |i, w| mine.push((i, w)));
+            let theirs: Vec<(usize, &str)> = s.unicode_word_indices().collect();
+            assert_eq!(mine, theirs, "{s:?}");
+        }
     }
 
     #[test]
