@@ -11,5 +11,6 @@ data=target/redflag-data
 "$bin" data build --recipe datasets/recipe.toml --out "$data"
 "$bin" data check "$data/train.jsonl" "$data/validation.jsonl" "$data/test.jsonl" > "$data/check.txt" || {
   cat "$data/check.txt"; exit 1; }
-"$bin" train --data "$data/train.jsonl" --config datasets/default.toml --out models/default.rfm
-"$bin" inspect models/default.rfm | head -40
+"$bin" train --data "$data/train.jsonl" --validation "$data/validation.jsonl" \
+  --config datasets/default.toml --out models/default.rfm
+"$bin" inspect models/default.rfm > /dev/null
