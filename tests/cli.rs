@@ -492,6 +492,7 @@ fn data_check_finds_every_kind_of_problem() {
             "check",
             fixture("check/a.jsonl").to_str().unwrap(),
             fixture("check/b.jsonl").to_str().unwrap(),
+            fixture("check/c.jsonl").to_str().unwrap(),
         ],
         None,
     );
@@ -507,6 +508,7 @@ fn data_check_finds_every_kind_of_problem() {
         "b.jsonl:1: exact duplicate of the text at",
         "b.jsonl:2: near-duplicate of the text at",
         "a.jsonl:8: no `id`",
+        "c.jsonl:1: text is not valid UTF-8",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");
     }
@@ -617,4 +619,110 @@ fn handwritten_files_pass_data_check_and_match_the_dataset_card() {
     ] {
         assert!(report["labels"][label].as_u64().unwrap() >= min, "{label}");
     }
+}
+
+fn fixture_config(dir: &Path) -> PathBuf {
+    let config = dir.join("c.toml");
+    std::fs::write(&config, "[features]\nmin_df = 1\n[review]\nvalidation_fraction = 0.0\n").unwrap();
+    config
+}
+
+#[test]
+fn evaluate_writes_a_report_with_the_documented_schema_and_plots() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    let model = fixture_model().to_str().unwrap().to_string();
+    let data = fixture("train.jsonl");
+    let o = run(
+        &["evaluate", "--model", &model, "--data", data.to_str().unwrap(), "--out", out.to_str().unwrap(), "--resamples", "50"],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["schema"], "redflag-eval/1");
+    assert_eq!(report["records"], 23);
+    for class in ["appeal", "propaganda", "reporting", "benign"] {
+        let c = &report["classes"][class];
+        for key in ["precision", "recall", "f1", "support", "average_precision", "roc_auc"] {
+            assert!(c[key].is_number(), "classes.{class}.{key} in {c}");
+        }
+        assert!(c["recall_at_precision"]["0.90"].is_object() || c["recall_at_precision"]["0.90"].is_null());
+    }
+    assert!(report["classes"]["appeal"]["review_threshold"].is_number());
+    assert!(report["review"]["recall"].is_number());
+    assert_eq!(report["sources"]["fixture"]["records"], 23);
+    assert_eq!(report["confusion_matrix"]["rows"].as_array().unwrap().len(), 4);
+    for plot in ["pr_curves.svg", "roc_curves.svg", "reliability.svg", "scores_appeal.svg", "scores_propaganda.svg"] {
+        let svg = std::fs::read_to_string(out.join(plot)).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("</svg>"), "{plot}");
+    }
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("## Per class") && md.contains("## Review decision"));
+    let o = run(&["evaluate", "--model", &model, "--data", data.to_str().unwrap(), "--json", "--resamples", "0"], None);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["classes"]["appeal"]["ci"]["average_precision"].is_null(), "no resamples, no intervals");
+}
+
+#[test]
+fn compare_quality_gate_fails_a_deliberately_worse_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = fixture_model().to_str().unwrap().to_string();
+    // A worse model: trained on the fixture with the appeal and propaganda labels shuffled into benign.
+    let worse_data = dir.path().join("worse.jsonl");
+    let text = std::fs::read_to_string(fixture("train.jsonl")).unwrap();
+    let mut lines: Vec<String> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["label"] == "appeal" && i % 2 == 0 {
+            v["label"] = "benign".into();
+        }
+        lines.push(v.to_string());
+    }
+    std::fs::write(&worse_data, lines.join("\n") + "\n").unwrap();
+    let worse = dir.path().join("worse.rfm");
+    let config = fixture_config(dir.path());
+    let o = run(
+        &["train", "--data", worse_data.to_str().unwrap(), "--config", config.to_str().unwrap(), "--out", worse.to_str().unwrap(), "--quiet"],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let data = fixture("train.jsonl");
+    let gate = |b: &str| {
+        run(
+            &[
+                "compare", "--model", &good, "--model", b, "--data", data.to_str().unwrap(),
+                "--fail-if-worse", "appeal.recall:0.05", "--resamples", "200",
+            ],
+            None,
+        )
+    };
+    let o = gate(worse.to_str().unwrap());
+    assert_eq!(o.status.code(), Some(1), "{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+    assert!(stderr(&o).contains("quality gate failed: appeal.recall"), "{}", stderr(&o));
+    let o = gate(&good);
+    assert_eq!(o.status.code(), Some(0), "a model is never worse than itself: {}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("| appeal.average_precision |"));
+    let o = run(&["compare", "--model", &good, "--model", &good, "--data", data.to_str().unwrap(), "--fail-if-worse", "nonsense"], None);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn cv_reports_mean_and_std_per_metric() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = fixture_config(dir.path());
+    let o = run(
+        &["cv", "--data", fixture("train.jsonl").to_str().unwrap(), "--config", config.to_str().unwrap(), "--folds", "2", "--group-by", "id", "--json"],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["folds"], 2);
+    let sizes: u64 = v["fold_sizes"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).sum();
+    assert_eq!(sizes, 23, "every record is held out exactly once");
+    let acc = &v["metrics"]["accuracy"];
+    assert!(acc["mean"].as_f64().unwrap() > 0.0 && acc["std"].as_f64().unwrap() >= 0.0);
+    assert_eq!(acc["folds"].as_array().unwrap().len(), 2);
+    let o = run(&["cv", "--data", fixture("train.jsonl").to_str().unwrap(), "--folds", "1"], None);
+    assert_eq!(o.status.code(), Some(2));
 }
