@@ -306,8 +306,8 @@ impl ValidTrainConfig {
             )));
         }
         let texts: Vec<&str> = data.iter().map(|r| r.text.as_str()).collect();
-        let vectorizer = Vectorizer::fit(self.analyzer.clone(), &self.config.features, &texts)?;
-        let x = vectorizer.transform_many(&texts);
+        let (vectorizer, x) =
+            Vectorizer::fit_transform(self.analyzer.clone(), &self.config.features, &texts)?;
         let params = self.config.logistic.clone().check()?;
         let logistic = params.fit(&x, &y, classes.len())?;
         drop(x);

@@ -27,7 +27,9 @@ mod vocabulary;
 pub use csr::{CsrError, CsrMatrix, SparseRow};
 pub use tfidf::{Norm, TfIdf, TfIdfParams};
 pub use vectorizer::{FeatureParams, Vectorizer, VectorizerScratch};
-pub use vocabulary::{DocFrequency, Vocabulary, VocabularyParams};
+pub use vocabulary::{
+    term_hash, DocFrequencies, DocFrequency, Selection, Vocabulary, VocabularyParams,
+};
 
 /// Why features could not be built.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

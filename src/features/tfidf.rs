@@ -48,10 +48,19 @@ pub struct TfIdf {
 impl TfIdf {
     /// Computes idf from the vocabulary's document frequencies over `n_documents` documents.
     pub fn fit(vocabulary: &Vocabulary, n_documents: u64, params: TfIdfParams) -> Self {
+        let df: Vec<u64> = (0..vocabulary.len())
+            .map(|j| vocabulary.doc_frequency(j).unwrap_or(0))
+            .collect();
+        Self::from_document_frequencies(&df, n_documents, params)
+    }
+
+    /// Computes idf from per-column document frequencies over `n_documents` documents.
+    pub fn from_document_frequencies(dfs: &[u64], n_documents: u64, params: TfIdfParams) -> Self {
         let n = n_documents as f64;
-        let idf = (0..vocabulary.len())
-            .map(|j| {
-                let df = vocabulary.doc_frequency(j).unwrap_or(0) as f64;
+        let idf = dfs
+            .iter()
+            .map(|&df| {
+                let df = df as f64;
                 let v = if params.smooth_idf {
                     ((1.0 + n) / (1.0 + df)).ln() + 1.0
                 } else {

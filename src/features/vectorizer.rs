@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::vocabulary::DocFrequencies;
+use super::vocabulary::{term_hash, DocFrequencies};
 use super::{
     CsrMatrix, DocFrequency, FeatureError, SparseRow, TfIdf, TfIdfParams, Vocabulary,
     VocabularyParams,
@@ -117,6 +117,19 @@ impl Vectorizer {
         params: &FeatureParams,
         documents: &[S],
     ) -> Result<Self, FeatureError> {
+        Ok(Self::fit_transform(analyzer, params, documents)?.0)
+    }
+
+    /// Fits vocabulary and idf on `documents` and returns their TF-IDF matrix too, with two
+    /// analysis passes in all: the first counts document frequencies by [`term_hash`] (no
+    /// term text is kept, so memory stays small however many distinct n-grams there are),
+    /// the second vectorises every document and collects the text of the kept terms.
+    /// Deterministic whatever the number of threads.
+    pub fn fit_transform<S: AsRef<str> + Sync>(
+        analyzer: Analyzer,
+        params: &FeatureParams,
+        documents: &[S],
+    ) -> Result<(Self, CsrMatrix), FeatureError> {
         params.check()?;
         let counts = documents
             .par_chunks(BLOCK)
@@ -136,13 +149,60 @@ impl Vectorizer {
                 a
             });
         let n_docs = counts.documents();
-        let vocabulary = Vocabulary::fit(counts, &params.vocabulary())?;
-        let tfidf = TfIdf::fit(&vocabulary, n_docs, params.tfidf());
-        Ok(Vectorizer {
-            analyzer,
-            vocabulary,
-            tfidf,
-        })
+        let selection = counts.select(&params.vocabulary())?;
+        let tfidf = TfIdf::from_document_frequencies(selection.dfs(), n_docs, params.tfidf());
+        let n_cols = selection.len();
+        let blocks: Vec<(CsrMatrix, Vec<(u32, String)>)> = documents
+            .par_chunks(BLOCK)
+            .map(|block| {
+                let mut scratch = VectorizerScratch::default();
+                let mut m = CsrMatrix::new(n_cols);
+                let mut named: Vec<(u32, String)> = Vec::new();
+                let mut seen = rustc_hash::FxHashSet::default();
+                for doc in block {
+                    vectorize(
+                        &analyzer,
+                        &tfidf,
+                        doc.as_ref(),
+                        &mut scratch,
+                        false,
+                        |term| {
+                            let c = selection.column(term_hash(term))?;
+                            if seen.insert(c) {
+                                named.push((c, term.to_string()));
+                            }
+                            Some(c)
+                        },
+                    );
+                    m.push_sparse(scratch.row());
+                }
+                (m, named)
+            })
+            .collect();
+        let mut x = CsrMatrix::new(n_cols);
+        let mut terms: Vec<Option<String>> = vec![None; n_cols];
+        for (m, named) in blocks {
+            x.append(&m);
+            for (c, t) in named {
+                terms[c as usize].get_or_insert(t);
+            }
+        }
+        let terms = terms
+            .into_iter()
+            .enumerate()
+            .map(|(c, t)| {
+                t.ok_or_else(|| FeatureError::Inconsistent(format!("column {c} was never seen")))
+            })
+            .collect::<Result<Vec<String>, _>>()?;
+        let vocabulary = selection.into_vocabulary(terms)?;
+        Ok((
+            Vectorizer {
+                analyzer,
+                vocabulary,
+                tfidf,
+            },
+            x,
+        ))
     }
 
     /// Rebuilds from stored parts, checking that they agree.
@@ -200,37 +260,9 @@ impl Vectorizer {
     /// Vectorises one document into `scratch.row`; with `spans`, also records every
     /// in-vocabulary occurrence in `scratch.occurrences`.
     pub fn transform_into(&self, text: &str, scratch: &mut VectorizerScratch, spans: bool) {
-        scratch.ids.clear();
-        scratch.indices.clear();
-        scratch.values.clear();
-        scratch.occurrences.clear();
-        let VectorizerScratch {
-            analyzer: a,
-            ids,
-            occurrences,
-            ..
-        } = scratch;
-        self.analyzer.for_each_term(text, a, |term, _, span| {
-            if let Some(j) = self.vocabulary.get(term) {
-                ids.push(j);
-                if spans {
-                    occurrences.push((j, span));
-                }
-            }
+        vectorize(&self.analyzer, &self.tfidf, text, scratch, spans, |term| {
+            self.vocabulary.get(term)
         });
-        ids.sort_unstable();
-        let mut i = 0;
-        while i < ids.len() {
-            let j = ids[i];
-            let mut k = i + 1;
-            while k < ids.len() && ids[k] == j {
-                k += 1;
-            }
-            scratch.indices.push(j);
-            scratch.values.push((k - i) as f32);
-            i = k;
-        }
-        self.tfidf.weigh(&scratch.indices, &mut scratch.values);
     }
 
     /// Vectorises many documents in parallel into a CSR matrix, rows in input order.
@@ -253,6 +285,49 @@ impl Vectorizer {
         }
         out
     }
+}
+
+/// Analyses `text`, maps terms to columns with `column`, counts and weighs them into
+/// `scratch`'s row (and, with `spans`, records every occurrence).
+fn vectorize(
+    analyzer: &Analyzer,
+    tfidf: &TfIdf,
+    text: &str,
+    scratch: &mut VectorizerScratch,
+    spans: bool,
+    mut column: impl FnMut(&str) -> Option<u32>,
+) {
+    scratch.ids.clear();
+    scratch.indices.clear();
+    scratch.values.clear();
+    scratch.occurrences.clear();
+    let VectorizerScratch {
+        analyzer: a,
+        ids,
+        occurrences,
+        ..
+    } = scratch;
+    analyzer.for_each_term(text, a, |term, _, span| {
+        if let Some(j) = column(term) {
+            ids.push(j);
+            if spans {
+                occurrences.push((j, span));
+            }
+        }
+    });
+    ids.sort_unstable();
+    let mut i = 0;
+    while i < ids.len() {
+        let j = ids[i];
+        let mut k = i + 1;
+        while k < ids.len() && ids[k] == j {
+            k += 1;
+        }
+        scratch.indices.push(j);
+        scratch.values.push((k - i) as f32);
+        i = k;
+    }
+    tfidf.weigh(&scratch.indices, &mut scratch.values);
 }
 
 #[cfg(test)]
@@ -326,6 +401,17 @@ mod tests {
         let v2 = fit_with(2);
         assert_eq!(v1, v2);
         let x = v1.transform_many(&docs);
+        let (v3, x3) = Vectorizer::fit_transform(
+            Analyzer::new(AnalyzerConfig::default()).unwrap(),
+            &FeatureParams {
+                min_df: 1.into(),
+                ..FeatureParams::default()
+            },
+            &docs,
+        )
+        .unwrap();
+        assert_eq!(v3, v1);
+        assert_eq!(x3, x, "fit_transform's matrix equals transform_many's");
         assert_eq!(x.n_rows(), docs.len());
         let mut s = VectorizerScratch::default();
         for i in [0, 1023, 1024, 2999] {

@@ -97,24 +97,38 @@ impl VocabularyParams {
     }
 }
 
-/// Document frequencies counted over a corpus, before pruning.
+/// The 64-bit hash a term is looked up by (XXH3, a fixed, documented function).
+///
+/// Columns are found by hash, not by comparing strings: the vocabulary refuses two terms
+/// with the same hash when it is built or loaded, and the chance that a term *outside* the
+/// vocabulary shares a vocabulary term's hash is about `V / 2^64` (below 10^-13 per term
+/// for a 250k-term vocabulary).
+#[inline]
+pub fn term_hash(term: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(term.as_bytes())
+}
+
+/// Document frequencies counted over a corpus by term hash, before pruning.
 #[derive(Debug, Default)]
 pub struct DocFrequencies {
-    /// term → (document frequency, last document that counted it)
-    counts: FxHashMap<Box<str>, (u64, u64)>,
+    /// hash → (document frequency, last document that counted it, modulo 2^32)
+    counts: FxHashMap<u64, (u32, u32)>,
     documents: u64,
 }
 
 impl DocFrequencies {
     /// Counts `term` once for document number `doc` (documents must be visited in order).
     pub fn add(&mut self, term: &str, doc: u64) {
-        if let Some(entry) = self.counts.get_mut(term) {
-            if entry.1 != doc {
-                entry.0 += 1;
-                entry.1 = doc;
-            }
-        } else {
-            self.counts.insert(term.into(), (1, doc));
+        self.add_hash(term_hash(term), doc)
+    }
+
+    /// Counts a term by its [`term_hash`].
+    pub fn add_hash(&mut self, hash: u64, doc: u64) {
+        let doc = doc as u32;
+        let entry = self.counts.entry(hash).or_insert((0, u32::MAX));
+        if entry.1 != doc {
+            entry.0 = entry.0.saturating_add(1);
+            entry.1 = doc;
         }
     }
 
@@ -126,16 +140,16 @@ impl DocFrequencies {
     /// Adds the counts of another (disjoint set of documents).
     pub fn merge(&mut self, other: DocFrequencies) {
         self.documents += other.documents;
-        if self.counts.len() < other.counts.len() {
-            let mine = std::mem::replace(&mut self.counts, other.counts);
-            for (term, (df, _)) in mine {
-                self.counts.entry(term).or_insert((0, u64::MAX)).0 += df;
-            }
+        let (mut big, small) = if self.counts.len() >= other.counts.len() {
+            (std::mem::take(&mut self.counts), other.counts)
         } else {
-            for (term, (df, _)) in other.counts {
-                self.counts.entry(term).or_insert((0, u64::MAX)).0 += df;
-            }
+            (other.counts, std::mem::take(&mut self.counts))
+        };
+        for (h, (df, _)) in small {
+            let e = big.entry(h).or_insert((0, u32::MAX));
+            e.0 = e.0.saturating_add(df);
         }
+        self.counts = big;
     }
 
     /// Number of documents counted.
@@ -152,18 +166,108 @@ impl DocFrequencies {
     pub fn is_empty(&self) -> bool {
         self.counts.is_empty()
     }
+
+    /// Prunes by the parameters: the kept term hashes, sorted, with their document
+    /// frequencies. Deterministic: ties in `max_features` go to the smaller hash.
+    pub fn select(self, params: &VocabularyParams) -> Result<Selection, FeatureError> {
+        params.check()?;
+        let n = self.documents as usize;
+        let candidates = self.counts.len();
+        let min = params.min_df.to_count(n, true);
+        let max = params.max_df.to_count(n, false);
+        let mut kept: Vec<(u64, u64)> = self
+            .counts
+            .into_iter()
+            .map(|(h, (df, _))| (h, u64::from(df)))
+            .filter(|(_, df)| *df >= min && *df <= max)
+            .collect();
+        if let Some(m) = params.max_features {
+            if kept.len() > m {
+                kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                kept.truncate(m);
+            }
+        }
+        if kept.is_empty() {
+            return Err(FeatureError::EmptyVocabulary {
+                documents: n,
+                candidates,
+            });
+        }
+        kept.sort_unstable();
+        let index = kept
+            .iter()
+            .enumerate()
+            .map(|(i, (h, _))| (*h, i as u32))
+            .collect();
+        Ok(Selection {
+            hashes: kept.iter().map(|k| k.0).collect(),
+            df: kept.iter().map(|k| k.1).collect(),
+            index,
+            documents: self.documents,
+        })
+    }
 }
 
-/// A fitted vocabulary: terms in column order and a term → column index.
+/// The terms kept by pruning, known by hash until their text is collected.
+#[derive(Debug)]
+pub struct Selection {
+    hashes: Vec<u64>,
+    df: Vec<u64>,
+    index: FxHashMap<u64, u32>,
+    documents: u64,
+}
+
+impl Selection {
+    /// The column of a term hash, if kept.
+    #[inline]
+    pub fn column(&self, hash: u64) -> Option<u32> {
+        self.index.get(&hash).copied()
+    }
+
+    /// Number of kept terms.
+    pub fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    /// True when nothing was kept (never, after a successful [`DocFrequencies::select`]).
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+
+    /// Documents the frequencies were counted over.
+    pub fn documents(&self) -> u64 {
+        self.documents
+    }
+
+    /// Document frequency per column.
+    pub fn dfs(&self) -> &[u64] {
+        &self.df
+    }
+
+    /// The vocabulary, given each column's text (`terms[i]` for column `i`).
+    pub fn into_vocabulary(self, terms: Vec<String>) -> Result<Vocabulary, FeatureError> {
+        if terms.len() != self.hashes.len() {
+            return Err(FeatureError::Inconsistent(format!(
+                "{} terms for {} columns",
+                terms.len(),
+                self.hashes.len()
+            )));
+        }
+        Vocabulary::from_terms(terms, self.df)
+    }
+}
+
+/// A fitted vocabulary: terms in column order and a term-hash → column index.
 ///
-/// Terms are stored sorted by their bytes, so the same corpus and parameters always give
-/// the same columns. Only the term list is serialised; the index is rebuilt on load.
+/// Columns are ordered by [`term_hash`], so the same corpus and parameters always give the
+/// same columns. Only the terms and their document frequencies are serialised; the index
+/// is rebuilt on load.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(try_from = "VocabularyRepr", into = "VocabularyRepr")]
 pub struct Vocabulary {
     terms: Vec<String>,
     df: Vec<u64>,
-    index: FxHashMap<String, u32>,
+    index: FxHashMap<u64, u32>,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -195,7 +299,8 @@ impl PartialEq for Vocabulary {
 }
 
 impl Vocabulary {
-    /// A vocabulary from terms (in column order) and their document frequencies.
+    /// A vocabulary from terms (in column order) and their document frequencies. Fails on
+    /// a repeated term or two terms with the same hash.
     pub fn from_terms(terms: Vec<String>, df: Vec<u64>) -> Result<Self, FeatureError> {
         if terms.len() != df.len() {
             return Err(FeatureError::Inconsistent(format!(
@@ -211,48 +316,57 @@ impl Vocabulary {
         }
         let mut index = FxHashMap::with_capacity_and_hasher(terms.len(), Default::default());
         for (i, t) in terms.iter().enumerate() {
-            if index.insert(t.clone(), i as u32).is_some() {
-                return Err(FeatureError::DuplicateTerm(t.clone()));
+            if let Some(j) = index.insert(term_hash(t), i as u32) {
+                return Err(if terms[j as usize] == *t {
+                    FeatureError::DuplicateTerm(t.clone())
+                } else {
+                    FeatureError::Inconsistent(format!(
+                        "terms {:?} and {t:?} share a 64-bit hash",
+                        terms[j as usize]
+                    ))
+                });
             }
         }
         Ok(Vocabulary { terms, df, index })
     }
 
-    /// Prunes counted document frequencies into a vocabulary.
-    pub fn fit(counts: DocFrequencies, params: &VocabularyParams) -> Result<Self, FeatureError> {
-        params.check()?;
-        let n = counts.documents as usize;
-        let candidates = counts.counts.len();
-        let min = params.min_df.to_count(n, true);
-        let max = params.max_df.to_count(n, false);
-        let mut kept: Vec<(Box<str>, u64)> = counts
-            .counts
-            .into_iter()
-            .filter(|(_, (df, _))| *df >= min && *df <= max)
-            .map(|(t, (df, _))| (t, df))
-            .collect();
-        if let Some(m) = params.max_features {
-            if kept.len() > m {
-                kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                kept.truncate(m);
+    /// Prunes counted document frequencies into a vocabulary, given the text of every
+    /// counted term (for tests and small corpora; [`Vectorizer`](super::Vectorizer) collects
+    /// the text of kept terms only).
+    pub fn fit<'t>(
+        counts: DocFrequencies,
+        params: &VocabularyParams,
+        texts: impl IntoIterator<Item = &'t str>,
+    ) -> Result<Self, FeatureError> {
+        let selection = counts.select(params)?;
+        let mut terms = vec![String::new(); selection.len()];
+        let mut seen = vec![false; selection.len()];
+        for t in texts {
+            if let Some(c) = selection.column(term_hash(t)) {
+                if !seen[c as usize] {
+                    seen[c as usize] = true;
+                    terms[c as usize] = t.to_string();
+                }
             }
         }
-        if kept.is_empty() {
-            return Err(FeatureError::EmptyVocabulary {
-                documents: n,
-                candidates,
-            });
+        if let Some(c) = seen.iter().position(|s| !s) {
+            return Err(FeatureError::Inconsistent(format!(
+                "no text was given for column {c}"
+            )));
         }
-        kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let (terms, df): (Vec<String>, Vec<u64>) =
-            kept.into_iter().map(|(t, d)| (t.into_string(), d)).unzip();
-        Vocabulary::from_terms(terms, df)
+        selection.into_vocabulary(terms)
     }
 
     /// The column of `term`, if it is in the vocabulary.
     #[inline]
     pub fn get(&self, term: &str) -> Option<u32> {
-        self.index.get(term).copied()
+        self.get_hash(term_hash(term))
+    }
+
+    /// The column of a [`term_hash`], if it is in the vocabulary.
+    #[inline]
+    pub fn get_hash(&self, hash: u64) -> Option<u32> {
+        self.index.get(&hash).copied()
     }
 
     /// The term of column `i`.
@@ -285,6 +399,17 @@ impl Vocabulary {
 mod tests {
     use super::*;
 
+    fn fit(docs: &[&[&str]], p: &VocabularyParams) -> Result<Vocabulary, FeatureError> {
+        let all: Vec<&str> = docs.iter().flat_map(|d| d.iter().copied()).collect();
+        Vocabulary::fit(counts(docs), p, all)
+    }
+
+    fn sorted(v: &Vocabulary) -> Vec<&str> {
+        let mut t: Vec<&str> = v.terms().iter().map(String::as_str).collect();
+        t.sort_unstable();
+        t
+    }
+
     fn counts(docs: &[&[&str]]) -> DocFrequencies {
         let mut c = DocFrequencies::default();
         for (d, terms) in docs.iter().enumerate() {
@@ -298,17 +423,19 @@ mod tests {
 
     #[test]
     fn document_frequency_counts_each_document_once() {
-        let c = counts(&[&["a", "a", "b"], &["a"], &["c"]]);
-        let v = Vocabulary::fit(
-            c,
+        let v = fit(
+            &[&["a", "a", "b"], &["a"], &["c"]],
             &VocabularyParams {
                 min_df: 1.into(),
                 ..Default::default()
             },
         )
         .unwrap();
-        assert_eq!(v.terms(), &["a", "b", "c"]);
-        assert_eq!(v.doc_frequency(0), Some(2));
+        assert_eq!(sorted(&v), &["a", "b", "c"]);
+        let a = v.get("a").unwrap() as usize;
+        assert_eq!(v.doc_frequency(a), Some(2));
+        assert_eq!(v.term(a), Some("a"));
+        assert_eq!(v.get("zzz"), None);
     }
 
     #[test]
@@ -320,25 +447,19 @@ mod tests {
             max_features: None,
         };
         // a is in 4/4 > 0.9·4 = 3.6 documents; b in 2; c, d, e in 1.
-        assert_eq!(Vocabulary::fit(counts(docs), &p).unwrap().terms(), &["b"]);
+        assert_eq!(sorted(&fit(docs, &p).unwrap()), &["b"]);
         let p = VocabularyParams {
             min_df: 1.into(),
             max_df: 1.0.into(),
             max_features: Some(2),
         };
         // a (4) and b (2) are the most frequent.
-        assert_eq!(
-            Vocabulary::fit(counts(docs), &p).unwrap().terms(),
-            &["a", "b"]
-        );
+        assert_eq!(sorted(&fit(docs, &p).unwrap()), &["a", "b"]);
         let p = VocabularyParams {
             min_df: 0.5.into(),
             ..Default::default()
         };
-        assert_eq!(
-            Vocabulary::fit(counts(docs), &p).unwrap().terms(),
-            &["a", "b"]
-        );
+        assert_eq!(sorted(&fit(docs, &p).unwrap()), &["a", "b"]);
     }
 
     #[test]
@@ -351,8 +472,8 @@ mod tests {
             min_df: 1.into(),
             ..Default::default()
         };
-        let merged = Vocabulary::fit(left, &p).unwrap();
-        let single = Vocabulary::fit(counts(docs), &p).unwrap();
+        let merged = Vocabulary::fit(left, &p, ["a", "b", "c"]).unwrap();
+        let single = fit(docs, &p).unwrap();
         assert_eq!(merged, single);
     }
 
@@ -373,7 +494,7 @@ mod tests {
             ..Default::default()
         };
         assert!(matches!(
-            Vocabulary::fit(counts(&[&["a"]]), &p),
+            fit(&[&["a"]], &p),
             Err(FeatureError::EmptyVocabulary { .. })
         ));
     }
