@@ -190,10 +190,14 @@ pub struct ScoreArgs {
     /// Write only records flagged for review (and error records).
     #[arg(long)]
     pub review_only: bool,
+    /// Also write a review queue (CSV): flagged records sorted by harmful score, with the
+    /// text, its reasons marked [[like this]], and the scores. Holds flagged records in memory.
+    #[arg(long, value_name = "FILE.csv")]
+    pub queue: Option<PathBuf>,
     /// Longest text scored, in bytes; longer text is truncated and the result says so.
     #[arg(long, default_value_t = 1 << 20, value_name = "N")]
     pub max_bytes: usize,
-    /// No summary line on standard error.
+    /// No progress bar and no summary line on standard error.
     #[arg(long, short)]
     pub quiet: bool,
 }

@@ -1,14 +1,23 @@
-//! `redflag score`: read records, score them in parallel batches, write results in input
-//! order. Memory is bounded by the batch size, whatever the input size.
+//! `redflag score`: a reader thread parses records into batches; the main thread scores each
+//! batch in parallel (rayon) and writes results in input order. Memory is bounded by the
+//! batch size and the channel depth, whatever the input size.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::sync_channel;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
 use rayon::prelude::*;
-use redflag::io::{open_input, InputRecord, ReadItem, ReaderOptions, RecordError, RecordReader};
-use redflag::{Classifier, ScoreScratch};
+use redflag::io::{
+    open_input, Fields, InputFormat, InputRecord, ReadItem, ReaderOptions, RecordError,
+    RecordReader,
+};
+use redflag::text::Span;
+use redflag::{Classifier, Prediction, ScoreScratch};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
@@ -19,6 +28,8 @@ use super::{fields, input_format, load_model, set_threads, EXIT_OK, EXIT_RECORD_
 const BATCH_RECORDS: usize = 4096;
 /// Text bytes per parallel batch (a batch ends at whichever limit comes first).
 const BATCH_BYTES: usize = 8 << 20;
+/// Batches read ahead of the scorer.
+const CHANNEL_DEPTH: usize = 2;
 
 #[derive(Default)]
 struct Counts {
@@ -27,12 +38,17 @@ struct Counts {
     flagged: u64,
 }
 
+/// A batch of records from one input.
+struct Batch {
+    input: usize,
+    items: Vec<ReadItem>,
+}
+
 pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
     if args.max_bytes == 0 {
         anyhow::bail!("--max-bytes must be at least 1");
     }
     set_threads(args.threads)?;
-    let model = load_model(args.model.as_deref())?;
     let inputs = if args.inputs.is_empty() {
         vec!["-".to_string()]
     } else {
@@ -45,6 +61,10 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
         .iter()
         .map(|i| input_format(i, args.columns.format))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    for i in inputs.iter().filter(|i| *i != "-") {
+        std::fs::metadata(i).with_context(|| format!("cannot read {i}"))?;
+    }
+    let model = load_model(args.model.as_deref())?;
     let mut out: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(BufWriter::with_capacity(
             1 << 16,
@@ -53,46 +73,53 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
         None => Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout().lock())),
     };
     let started = Instant::now();
-    let mut counts = Counts::default();
+    let progress = Progress::new(&inputs, args.quiet);
     let scorer = Scorer {
         model: &model,
-        reasons: !args.no_reasons,
+        reasons: !args.no_reasons || args.queue.is_some(),
+        output_reasons: !args.no_reasons,
         review_only: args.review_only,
-        input_name: None,
+        inputs: &inputs,
+        queue: args.queue.is_some(),
     };
-    for (input, format) in inputs.iter().zip(formats) {
-        let scorer = Scorer {
-            input_name: (inputs.len() > 1).then_some(input.as_str()),
-            ..scorer
-        };
-        let reader = open_input(input)?;
-        let records = RecordReader::with_options(
-            reader,
-            format,
-            fields(&args.columns),
-            Some(input.clone()),
-            ReaderOptions {
-                max_text_bytes: args.max_bytes,
-            },
-        )?;
-        let mut batch: Vec<ReadItem> = Vec::with_capacity(BATCH_RECORDS);
-        let mut batch_bytes = 0;
-        for item in records {
-            let item = item?;
-            if let ReadItem::Record(r) = &item {
-                batch_bytes += r.text.len();
+    let fields = fields(&args.columns);
+    let options = ReaderOptions {
+        max_text_bytes: args.max_bytes,
+    };
+    let mut counts = Counts::default();
+    let mut queue: Vec<QueueEntry> = Vec::new();
+    std::thread::scope(|s| -> anyhow::Result<()> {
+        let (tx, rx) = sync_channel::<anyhow::Result<Batch>>(CHANNEL_DEPTH);
+        let bytes = progress.bytes.clone();
+        let reader_inputs = &inputs;
+        let reader_fields = &fields;
+        s.spawn(move || {
+            let result = read_batches(
+                reader_inputs,
+                &formats,
+                reader_fields,
+                options,
+                &bytes,
+                |b| tx.send(Ok(b)).is_ok(),
+            );
+            if let Err(e) = result {
+                let _ = tx.send(Err(e));
             }
-            batch.push(item);
-            if batch.len() >= BATCH_RECORDS || batch_bytes >= BATCH_BYTES {
-                scorer.write_batch(&batch, &mut out, &mut counts)?;
-                batch.clear();
-                batch_bytes = 0;
-            }
+        });
+        for batch in rx {
+            let batch = batch?;
+            scorer.write_batch(&batch, &mut out, &mut counts, &mut queue)?;
+            progress.update(counts.records);
         }
-        scorer.write_batch(&batch, &mut out, &mut counts)?;
-    }
+        Ok(())
+    })?;
     out.flush().context("cannot write results")?;
     drop(out);
+    progress.finish();
+    if let Some(path) = &args.queue {
+        write_queue(path, &model, &inputs, &mut queue)
+            .with_context(|| format!("cannot write the review queue {}", path.display()))?;
+    }
     if !args.quiet {
         eprintln!(
             "redflag: {} records, {} errors, {} flagged for review, {:.2} s",
@@ -111,12 +138,141 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
     Ok(EXIT_OK)
 }
 
+/// Reads every input in order, handing batches to `send` (which returns false when the
+/// scorer has stopped). Counts raw bytes read into `bytes` for the progress bar.
+fn read_batches(
+    inputs: &[String],
+    formats: &[InputFormat],
+    fields: &Fields,
+    options: ReaderOptions,
+    bytes: &Arc<AtomicU64>,
+    mut send: impl FnMut(Batch) -> bool,
+) -> anyhow::Result<()> {
+    for (index, (input, format)) in inputs.iter().zip(formats).enumerate() {
+        let reader = open_input(input)?;
+        let counted = CountingReader {
+            inner: reader,
+            bytes: bytes.clone(),
+        };
+        let records = RecordReader::with_options(
+            std::io::BufReader::with_capacity(1 << 16, counted),
+            *format,
+            fields.clone(),
+            Some(input.clone()),
+            options,
+        )?;
+        let mut items: Vec<ReadItem> = Vec::with_capacity(BATCH_RECORDS);
+        let mut batch_bytes = 0;
+        for item in records {
+            let item = item?;
+            if let ReadItem::Record(r) = &item {
+                batch_bytes += r.text.len();
+            }
+            items.push(item);
+            if items.len() >= BATCH_RECORDS || batch_bytes >= BATCH_BYTES {
+                let full = std::mem::replace(&mut items, Vec::with_capacity(BATCH_RECORDS));
+                if !send(Batch {
+                    input: index,
+                    items: full,
+                }) {
+                    return Ok(());
+                }
+                batch_bytes = 0;
+            }
+        }
+        if !items.is_empty()
+            && !send(Batch {
+                input: index,
+                items,
+            })
+        {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// Counts bytes as they are read (for progress and throughput).
+struct CountingReader<R> {
+    inner: R,
+    bytes: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// A progress bar on standard error when it is a terminal (and not `--quiet`).
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    bytes: Arc<AtomicU64>,
+}
+
+impl Progress {
+    fn new(inputs: &[String], quiet: bool) -> Self {
+        use std::io::IsTerminal;
+        let bytes = Arc::new(AtomicU64::new(0));
+        if quiet || !std::io::stderr().is_terminal() {
+            return Progress { bar: None, bytes };
+        }
+        // Known total only when every input is a plain file (gzip counts compressed bytes).
+        let total: Option<u64> = inputs
+            .iter()
+            .map(|i| {
+                (i != "-")
+                    .then(|| std::fs::metadata(i).ok().map(|m| m.len()))
+                    .flatten()
+            })
+            .sum();
+        let bar = match total {
+            Some(t) => indicatif::ProgressBar::new(t).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:30} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, ETA {eta}) {msg}",
+                )
+                .expect("valid template"),
+            ),
+            None => indicatif::ProgressBar::new_spinner().with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {binary_bytes} ({binary_bytes_per_sec}) {msg}",
+                )
+                .expect("valid template"),
+            ),
+        };
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+        Progress {
+            bar: Some(bar),
+            bytes,
+        }
+    }
+
+    fn update(&self, records: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(self.bytes.load(Ordering::Relaxed));
+            bar.set_message(format!("{records} records"));
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Scorer<'a> {
     model: &'a Classifier,
+    /// Compute reasons (for the output or the queue).
     reasons: bool,
+    /// Print reasons in the JSON results.
+    output_reasons: bool,
     review_only: bool,
-    input_name: Option<&'a str>,
+    inputs: &'a [String],
+    queue: bool,
 }
 
 /// What one input item became: its output line (if written) and what it counted as.
@@ -124,19 +280,23 @@ struct Rendered {
     line: Option<Vec<u8>>,
     flagged: bool,
     error: bool,
+    queued: Option<QueueEntry>,
 }
 
 impl Scorer<'_> {
     fn write_batch(
         &self,
-        batch: &[ReadItem],
+        batch: &Batch,
         out: &mut dyn Write,
         counts: &mut Counts,
+        queue: &mut Vec<QueueEntry>,
     ) -> anyhow::Result<()> {
+        let input_name = (self.inputs.len() > 1).then(|| self.inputs[batch.input].as_str());
         let rendered: Vec<Rendered> = batch
+            .items
             .par_iter()
             .map_init(ScoreScratch::default, |scratch, item| {
-                self.render(item, scratch)
+                self.render(item, input_name, batch.input, scratch)
             })
             .collect();
         for r in rendered {
@@ -146,30 +306,44 @@ impl Scorer<'_> {
             if let Some(line) = r.line {
                 out.write_all(&line).context("cannot write results")?;
             }
+            if let Some(mut q) = r.queued {
+                q.order = counts.records;
+                queue.push(q);
+            }
         }
         Ok(())
     }
 
-    fn render(&self, item: &ReadItem, scratch: &mut ScoreScratch) -> Rendered {
+    fn render(
+        &self,
+        item: &ReadItem,
+        input_name: Option<&str>,
+        input: usize,
+        scratch: &mut ScoreScratch,
+    ) -> Rendered {
         match item {
             ReadItem::Bad(e) => Rendered {
-                line: Some(self.error_line(e)),
+                line: Some(error_line(e, input_name)),
                 flagged: false,
                 error: true,
+                queued: None,
             },
             ReadItem::Record(r) => {
                 let p = self.model.score(&r.text, scratch, self.reasons);
-                let line = (!self.review_only || p.review).then(|| self.result_line(r, &p));
+                let line =
+                    (!self.review_only || p.review).then(|| self.result_line(r, &p, input_name));
+                let queued = (self.queue && p.review).then(|| QueueEntry::new(r, &p, input));
                 Rendered {
                     line,
                     flagged: p.review,
                     error: false,
+                    queued,
                 }
             }
         }
     }
 
-    fn result_line(&self, r: &InputRecord, p: &redflag::Prediction) -> Vec<u8> {
+    fn result_line(&self, r: &InputRecord, p: &Prediction, input_name: Option<&str>) -> Vec<u8> {
         let classes = self.model.classes();
         let mut warnings: Vec<&str> = Vec::new();
         if r.lossy_utf8 {
@@ -180,13 +354,14 @@ impl Scorer<'_> {
         }
         let line = ResultLine {
             id: Id(r),
-            input: self.input_name,
+            input: input_name,
             label: &classes[p.label],
             scores: Scores(classes, &p.probabilities),
             review: p.review,
             reasons: p
                 .reasons
                 .iter()
+                .filter(|_| self.output_reasons)
                 .map(|reason| ReasonOut {
                     feature: &reason.feature,
                     weight: (reason.weight * 1e4).round() / 1e4,
@@ -199,22 +374,128 @@ impl Scorer<'_> {
         buf.push(b'\n');
         buf
     }
+}
 
-    fn error_line(&self, e: &RecordError) -> Vec<u8> {
-        let id = match &e.id {
-            Some(v) => v.clone(),
-            None => serde_json::Value::from(e.position.record),
-        };
-        let line = ErrorLine {
-            id,
-            input: self.input_name,
-            line: e.position.line,
-            error: &e.message,
-        };
-        let mut buf = serde_json::to_vec(&line).expect("error records serialise");
-        buf.push(b'\n');
-        buf
+fn error_line(e: &RecordError, input_name: Option<&str>) -> Vec<u8> {
+    let id = match &e.id {
+        Some(v) => v.clone(),
+        None => serde_json::Value::from(e.position.record),
+    };
+    let line = ErrorLine {
+        id,
+        input: input_name,
+        line: e.position.line,
+        error: &e.message,
+    };
+    let mut buf = serde_json::to_vec(&line).expect("error records serialise");
+    buf.push(b'\n');
+    buf
+}
+
+/// A flagged record waiting in the review queue.
+struct QueueEntry {
+    harmful: f64,
+    order: u64,
+    input: usize,
+    line: u64,
+    id: String,
+    class: usize,
+    probabilities: Vec<f64>,
+    text: String,
+    spans: Vec<Span>,
+    reasons: Vec<String>,
+}
+
+impl QueueEntry {
+    fn new(r: &InputRecord, p: &Prediction, input: usize) -> Self {
+        let class = p.explained.unwrap_or(p.label);
+        let mut spans: Vec<Span> = p
+            .reasons
+            .iter()
+            .flat_map(|x| x.spans.iter().copied())
+            .collect();
+        spans.sort_unstable_by_key(|s| (s.start, s.end));
+        QueueEntry {
+            harmful: p.probabilities[class],
+            order: 0,
+            input,
+            line: r.position.line,
+            id: r.id_string(),
+            class,
+            probabilities: p.probabilities.clone(),
+            text: r.text.clone(),
+            spans,
+            reasons: p
+                .reasons
+                .iter()
+                .map(|x| format!("{} ({:.2})", x.feature, x.weight))
+                .collect(),
+        }
     }
+
+    /// The text with every reason span marked `[[...]]` (overlapping spans merged).
+    fn highlighted(&self) -> String {
+        let mut merged: Vec<Span> = Vec::new();
+        for s in &self.spans {
+            match merged.last_mut() {
+                Some(last) if s.start <= last.end => last.end = last.end.max(s.end),
+                _ => merged.push(*s),
+            }
+        }
+        let mut out = String::with_capacity(self.text.len() + 4 * merged.len());
+        let mut at = 0;
+        for s in merged {
+            if s.start < at || s.end > self.text.len() {
+                continue;
+            }
+            out.push_str(&self.text[at..s.start]);
+            out.push_str("[[");
+            out.push_str(&self.text[s.start..s.end]);
+            out.push_str("]]");
+            at = s.end;
+        }
+        out.push_str(&self.text[at..]);
+        out
+    }
+}
+
+/// Writes the review queue: flagged records, highest harmful score first (ties in input
+/// order), with rank, scores, reasons and the highlighted text.
+fn write_queue(
+    path: &Path,
+    model: &Classifier,
+    inputs: &[String],
+    queue: &mut [QueueEntry],
+) -> anyhow::Result<()> {
+    queue.sort_by(|a, b| b.harmful.total_cmp(&a.harmful).then(a.order.cmp(&b.order)));
+    let mut w = csv::Writer::from_path(path)?;
+    let mut header = vec![
+        "rank".to_string(),
+        "id".into(),
+        "input".into(),
+        "line".into(),
+        "flagged_class".into(),
+        "harmful_score".into(),
+    ];
+    header.extend(model.classes().iter().map(|c| format!("score_{c}")));
+    header.extend(["reasons".to_string(), "highlighted_text".into()]);
+    w.write_record(&header)?;
+    for (rank, q) in queue.iter().enumerate() {
+        let mut row = vec![
+            (rank + 1).to_string(),
+            q.id.clone(),
+            inputs[q.input].clone(),
+            q.line.to_string(),
+            model.classes()[q.class].clone(),
+            format!("{:.6}", q.harmful),
+        ];
+        row.extend(q.probabilities.iter().map(|p| format!("{p:.6}")));
+        row.push(q.reasons.join("; "));
+        row.push(q.highlighted());
+        w.write_record(&row)?;
+    }
+    w.flush()?;
+    Ok(())
 }
 
 #[derive(Serialize)]

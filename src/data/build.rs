@@ -124,10 +124,11 @@ pub fn build(
         }
         let rows = read_rows(&path, &s.format)?;
         let rules = compile_rules(s)?;
+        let strips = compile_strips(s)?;
         let mut kept: Vec<LabeledRecord> = Vec::new();
         for row in rows {
             sr.rows += 1;
-            match shape(s, &rules, &row, &mut seen_keys, &mut exact) {
+            match shape(s, &rules, &strips, &row, &mut seen_keys, &mut exact) {
                 Ok(r) => kept.push(r),
                 Err(reason) => *sr.dropped.entry(reason).or_default() += 1,
             }
@@ -205,9 +206,68 @@ pub fn write_build(
     std::fs::write(&path, json + "\n").map_err(|e| Error::io(Some(path), e))
 }
 
+/// Decodes the HTML entities tweet corpora carry: the five named XML ones, `&nbsp;` and
+/// numeric references. Anything else is left as it is.
+pub fn unescape_html(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end = rest.as_bytes()[..rest.len().min(12)]
+            .iter()
+            .position(|&b| b == b';');
+        let decoded = end.and_then(|e| {
+            let name = &rest[1..e];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some(' '),
+                _ => {
+                    let num = name.strip_prefix('#')?;
+                    let code = match num.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                        None => num.parse().ok()?,
+                    };
+                    char::from_u32(code)
+                }
+            }?;
+            Some((c, e + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 struct CompiledRule<'a> {
     spec: &'a super::recipe::LabelRule,
     regex: Option<regex::Regex>,
+}
+
+fn compile_strips(s: &SourceSpec) -> Result<Vec<regex::Regex>> {
+    s.filters
+        .strip
+        .iter()
+        .map(|re| {
+            regex::Regex::new(re).map_err(|e| Error::config(format!("source {:?}: {e}", s.name)))
+        })
+        .collect()
 }
 
 fn compile_rules(s: &SourceSpec) -> Result<Vec<CompiledRule<'_>>> {
@@ -229,6 +289,7 @@ fn compile_rules(s: &SourceSpec) -> Result<Vec<CompiledRule<'_>>> {
 fn shape(
     s: &SourceSpec,
     rules: &[CompiledRule],
+    strips: &[regex::Regex],
     row: &Row,
     seen: &mut HashMap<String, String>,
     exact: &mut std::collections::HashSet<String>,
@@ -241,6 +302,14 @@ fn shape(
         .map(str::trim)
         .collect();
     let mut text = parts.join("\n");
+    if s.filters.unescape_html {
+        text = unescape_html(&text);
+    }
+    for re in strips {
+        if re.is_match(&text) {
+            text = re.replace_all(&text, "").trim().to_string();
+        }
+    }
     if text.trim().is_empty() {
         return Err("no text".into());
     }
@@ -426,4 +495,31 @@ fn read_rows(path: &Path, format: &str) -> Result<Vec<Row>> {
         }
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unescape_html_decodes_entities_and_leaves_the_rest() {
+        assert_eq!(
+            unescape_html("a &amp; b &lt;3 &#8220;q&#8221; &#x41;"),
+            "a & b <3 \u{201c}q\u{201d} A"
+        );
+        assert_eq!(
+            unescape_html("AT&T &unknown; & &#xZZ;"),
+            "AT&T &unknown; & &#xZZ;"
+        );
+        assert_eq!(unescape_html("plain"), "plain");
+    }
+
+    #[test]
+    fn regression_unescape_html_multibyte_char_within_twelve_bytes_of_an_ampersand() {
+        assert_eq!(unescape_html("&amp;A with\u{2026} x"), "&A with\u{2026} x");
+        assert_eq!(
+            unescape_html("&\u{2026}\u{2026}\u{2026}\u{2026};"),
+            "&\u{2026}\u{2026}\u{2026}\u{2026};"
+        );
+    }
 }

@@ -45,6 +45,11 @@ pub struct Filters {
     pub max_records: Option<usize>,
     /// Drop texts with fewer alphabetic words than this after removing links and handles.
     pub min_words: usize,
+    /// Regular expressions whose matches are removed from the text first (collection
+    /// artifacts, e.g. the placeholder link a corpus put where a suspended account's URL was).
+    pub strip: Vec<String>,
+    /// Decode HTML entities (`&amp;`, `&#8220;` ...) that a corpus left in its text.
+    pub unescape_html: bool,
     /// Keep a near-duplicate when it is in the same group as the text it repeats: for
     /// project files whose groups declare variants (e.g. an obfuscated copy of a clean
     /// example). Identical texts are dropped all the same.
@@ -63,6 +68,8 @@ impl Default for Filters {
             max_records: None,
             min_words: 0,
             keep_group_variants: false,
+            strip: Vec::new(),
+            unescape_html: false,
         }
     }
 }
@@ -212,6 +219,9 @@ impl Recipe {
             }
             if s.label.is_some() == s.label_column.is_some() {
                 return Err(at("give exactly one of `label` and `label_column`".into()));
+            }
+            for re in &s.filters.strip {
+                regex::Regex::new(re).map_err(|e| at(format!("strip regex {re:?}: {e}")))?;
             }
             for r in &s.rules {
                 if let Some(re) = &r.text_matches {
