@@ -67,7 +67,11 @@ fn fixture_model() -> &'static Path {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("fixture.rfm");
         let config = dir.path().join("c.toml");
-        std::fs::write(&config, "[features]\nmin_df = 1\n[review]\nvalidation_fraction = 0.0\n").unwrap();
+        std::fs::write(
+            &config,
+            "[features]\nmin_df = 1\n[logistic]\nalpha = 0.1\n[review]\nvalidation_fraction = 0.0\n",
+        )
+        .unwrap();
         let o = run(
             &[
                 "train",
@@ -353,7 +357,11 @@ fn train_is_deterministic_and_inspect_shows_metadata() {
     let a = dir.path().join("a.rfm");
     let b = dir.path().join("b.rfm");
     let config = dir.path().join("c.toml");
-    std::fs::write(&config, "[features]\nmin_df = 1\n[review]\nvalidation_fraction = 0.0\n").unwrap();
+    std::fs::write(
+        &config,
+        "[features]\nmin_df = 1\n[logistic]\nalpha = 0.1\n[review]\nvalidation_fraction = 0.0\n",
+    )
+    .unwrap();
     for (out, threads) in [(&a, "1"), (&b, "2")] {
         let o = run(
             &[
@@ -623,7 +631,11 @@ fn handwritten_files_pass_data_check_and_match_the_dataset_card() {
 
 fn fixture_config(dir: &Path) -> PathBuf {
     let config = dir.join("c.toml");
-    std::fs::write(&config, "[features]\nmin_df = 1\n[review]\nvalidation_fraction = 0.0\n").unwrap();
+    std::fs::write(
+        &config,
+        "[features]\nmin_df = 1\n[logistic]\nalpha = 0.1\n[review]\nvalidation_fraction = 0.0\n",
+    )
+    .unwrap();
     config
 }
 
@@ -634,7 +646,17 @@ fn evaluate_writes_a_report_with_the_documented_schema_and_plots() {
     let model = fixture_model().to_str().unwrap().to_string();
     let data = fixture("train.jsonl");
     let o = run(
-        &["evaluate", "--model", &model, "--data", data.to_str().unwrap(), "--out", out.to_str().unwrap(), "--resamples", "50"],
+        &[
+            "evaluate",
+            "--model",
+            &model,
+            "--data",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--resamples",
+            "50",
+        ],
         None,
     );
     assert!(o.status.success(), "{}", stderr(&o));
@@ -644,24 +666,58 @@ fn evaluate_writes_a_report_with_the_documented_schema_and_plots() {
     assert_eq!(report["records"], 23);
     for class in ["appeal", "propaganda", "reporting", "benign"] {
         let c = &report["classes"][class];
-        for key in ["precision", "recall", "f1", "support", "average_precision", "roc_auc"] {
+        for key in [
+            "precision",
+            "recall",
+            "f1",
+            "support",
+            "average_precision",
+            "roc_auc",
+        ] {
             assert!(c[key].is_number(), "classes.{class}.{key} in {c}");
         }
-        assert!(c["recall_at_precision"]["0.90"].is_object() || c["recall_at_precision"]["0.90"].is_null());
+        assert!(
+            c["recall_at_precision"]["0.90"].is_object()
+                || c["recall_at_precision"]["0.90"].is_null()
+        );
     }
     assert!(report["classes"]["appeal"]["review_threshold"].is_number());
     assert!(report["review"]["recall"].is_number());
     assert_eq!(report["sources"]["fixture"]["records"], 23);
-    assert_eq!(report["confusion_matrix"]["rows"].as_array().unwrap().len(), 4);
-    for plot in ["pr_curves.svg", "roc_curves.svg", "reliability.svg", "scores_appeal.svg", "scores_propaganda.svg"] {
+    assert_eq!(
+        report["confusion_matrix"]["rows"].as_array().unwrap().len(),
+        4
+    );
+    for plot in [
+        "pr_curves.svg",
+        "roc_curves.svg",
+        "reliability.svg",
+        "scores_appeal.svg",
+        "scores_propaganda.svg",
+    ] {
         let svg = std::fs::read_to_string(out.join(plot)).unwrap();
         assert!(svg.starts_with("<svg") && svg.contains("</svg>"), "{plot}");
     }
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("## Per class") && md.contains("## Review decision"));
-    let o = run(&["evaluate", "--model", &model, "--data", data.to_str().unwrap(), "--json", "--resamples", "0"], None);
+    let o = run(
+        &[
+            "evaluate",
+            "--model",
+            &model,
+            "--data",
+            data.to_str().unwrap(),
+            "--json",
+            "--resamples",
+            "0",
+        ],
+        None,
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(v["classes"]["appeal"]["ci"]["average_precision"].is_null(), "no resamples, no intervals");
+    assert!(
+        v["classes"]["appeal"]["ci"]["average_precision"].is_null(),
+        "no resamples, no intervals"
+    );
 }
 
 #[test]
@@ -683,7 +739,16 @@ fn compare_quality_gate_fails_a_deliberately_worse_model() {
     let worse = dir.path().join("worse.rfm");
     let config = fixture_config(dir.path());
     let o = run(
-        &["train", "--data", worse_data.to_str().unwrap(), "--config", config.to_str().unwrap(), "--out", worse.to_str().unwrap(), "--quiet"],
+        &[
+            "train",
+            "--data",
+            worse_data.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            worse.to_str().unwrap(),
+            "--quiet",
+        ],
         None,
     );
     assert!(o.status.success(), "{}", stderr(&o));
@@ -691,19 +756,56 @@ fn compare_quality_gate_fails_a_deliberately_worse_model() {
     let gate = |b: &str| {
         run(
             &[
-                "compare", "--model", &good, "--model", b, "--data", data.to_str().unwrap(),
-                "--fail-if-worse", "appeal.recall:0.05", "--resamples", "200",
+                "compare",
+                "--model",
+                &good,
+                "--model",
+                b,
+                "--data",
+                data.to_str().unwrap(),
+                "--fail-if-worse",
+                "appeal.recall:0.05",
+                "--resamples",
+                "200",
             ],
             None,
         )
     };
     let o = gate(worse.to_str().unwrap());
-    assert_eq!(o.status.code(), Some(1), "{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
-    assert!(stderr(&o).contains("quality gate failed: appeal.recall"), "{}", stderr(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("quality gate failed: appeal.recall"),
+        "{}",
+        stderr(&o)
+    );
     let o = gate(&good);
-    assert_eq!(o.status.code(), Some(0), "a model is never worse than itself: {}", stderr(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "a model is never worse than itself: {}",
+        stderr(&o)
+    );
     assert!(String::from_utf8_lossy(&o.stdout).contains("| appeal.average_precision |"));
-    let o = run(&["compare", "--model", &good, "--model", &good, "--data", data.to_str().unwrap(), "--fail-if-worse", "nonsense"], None);
+    let o = run(
+        &[
+            "compare",
+            "--model",
+            &good,
+            "--model",
+            &good,
+            "--data",
+            data.to_str().unwrap(),
+            "--fail-if-worse",
+            "nonsense",
+        ],
+        None,
+    );
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -712,17 +814,70 @@ fn cv_reports_mean_and_std_per_metric() {
     let dir = tempfile::tempdir().unwrap();
     let config = fixture_config(dir.path());
     let o = run(
-        &["cv", "--data", fixture("train.jsonl").to_str().unwrap(), "--config", config.to_str().unwrap(), "--folds", "2", "--group-by", "id", "--json"],
+        &[
+            "cv",
+            "--data",
+            fixture("train.jsonl").to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--folds",
+            "2",
+            "--group-by",
+            "id",
+            "--json",
+        ],
         None,
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["folds"], 2);
-    let sizes: u64 = v["fold_sizes"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).sum();
+    let sizes: u64 = v["fold_sizes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .sum();
     assert_eq!(sizes, 23, "every record is held out exactly once");
     let acc = &v["metrics"]["accuracy"];
     assert!(acc["mean"].as_f64().unwrap() > 0.0 && acc["std"].as_f64().unwrap() >= 0.0);
     assert_eq!(acc["folds"].as_array().unwrap().len(), 2);
-    let o = run(&["cv", "--data", fixture("train.jsonl").to_str().unwrap(), "--folds", "1"], None);
+    let o = run(
+        &[
+            "cv",
+            "--data",
+            fixture("train.jsonl").to_str().unwrap(),
+            "--folds",
+            "1",
+        ],
+        None,
+    );
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn review_only_and_the_review_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = dir.path().join("queue.csv");
+    let input = "{\"id\": \"a\", \"text\": \"the football match was great\"}\n\
+                 {\"id\": \"b\", \"text\": \"d0nate to the fighters, the caliphate needs your sadaqah, wallet in bio\"}\n\
+                 {\"id\": \"c\", \"text\": \"Glory to the martyrs of the caliphate, they died as lions and their blood lights the path\"}\n\
+                 {\"id\": \"d\"}\n";
+    let o = score(&["-", "--review-only", "--no-reasons", "--queue", queue.to_str().unwrap()], Some(input.as_bytes()));
+    assert_eq!(o.status.code(), Some(1), "one error record");
+    let lines = stdout_json(&o);
+    assert!(lines.iter().all(|l| l["review"] == true || l.get("error").is_some()));
+    assert!(lines.iter().any(|l| l["id"] == "d" && l.get("error").is_some()), "errors are kept");
+    assert!(lines.iter().all(|l| l.get("reasons").is_none_or(|r| r.as_array().unwrap().is_empty())));
+    let flagged: Vec<&serde_json::Value> = lines.iter().filter(|l| l["review"] == true).collect();
+    assert!(!flagged.is_empty());
+    let mut rdr = csv::Reader::from_path(&queue).unwrap();
+    let headers = rdr.headers().unwrap().clone();
+    assert_eq!(&headers[0], "rank");
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), flagged.len(), "every flagged record is queued");
+    let score_col = headers.iter().position(|h| h == "harmful_score").unwrap();
+    let scores: Vec<f64> = rows.iter().map(|r| r[score_col].parse().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "sorted by harmful score: {scores:?}");
+    let text_col = headers.iter().position(|h| h == "highlighted_text").unwrap();
+    assert!(rows.iter().any(|r| r[text_col].contains("[[")), "reasons are marked in the text");
 }
