@@ -47,6 +47,7 @@ mod compare;
 pub mod metrics;
 pub mod plot;
 mod report;
+mod robustness;
 
 pub use bootstrap::{
     bootstrap_ci, grouped_stratified_folds, paired_bootstrap_diff, Interval, PairedDiff,
@@ -65,4 +66,7 @@ pub use plot::{pr_curves, reliability_diagram, roc_curves, score_histograms, Plo
 pub use report::{
     evaluate, render_markdown, write_plots, AtThreshold, ClassIntervals, ClassReport,
     ConfusionMatrix, EvalOptions, GroupReport, Report, ReviewReport, Scored, LEVELS,
+};
+pub use robustness::{
+    read_pairs, robustness, GapSummary, PairResult, RobustnessPair, RobustnessReport,
 };

@@ -73,6 +73,10 @@
 //!     `h4ck3r` → `hacker`), except a leading `$`/`€` before a letter, which
 //!     is always folded (`$end` → `send`).
 //!
+//!   - a two- or three-character word with one digit is folded only when the
+//!     result is a short function word (`t0` → `to`, `1n` → `in`, `4nd` →
+//!     `and`, `th3` → `the`); `f1`, `c4`, `b2`, `mp3`, `4th` stay as they are.
+//!
 //!   Consequently pure numbers and amounts (`2015`, `50`), words with only a
 //!   trailing or leading number (`covid19`, `mp3`, `1st`, `4chan`, `gr8`) and
 //!   ID-like strings with as many digits as letters are never changed. Things
@@ -1061,10 +1065,44 @@ fn fold_leet<G: Glyph>(s: &mut [G]) {
     }
 }
 
+/// Short function words that leetspeak writes with one digit (`t0`, `1n`, `4nd`, `th3`).
+/// A closed class: a two- or three-character word with one digit is folded only into one
+/// of these, so codes and names such as `f1`, `c4`, `b2`, `mp3` or `4th` are left alone.
+const SHORT_WORDS: [&str; 55] = [
+    "an", "as", "at", "be", "by", "do", "go", "he", "hi", "if", "in", "is", "it", "me", "my", "no",
+    "of", "ok", "on", "or", "so", "to", "up", "us", "we", "all", "and", "any", "are", "but", "can",
+    "for", "get", "had", "has", "her", "him", "his", "how", "its", "may", "new", "not", "now",
+    "one", "our", "out", "see", "she", "the", "too", "was", "who", "yes", "you",
+];
+
 fn fold_leet_word<G: Glyph>(word: &mut [G]) {
     let n = word.len();
     let letters = word.iter().filter(|g| is_letterish(g.ch())).count();
     let others = n - letters;
+    if (n == 2 || n == 3) && others == 1 {
+        let folded: Option<String> = word
+            .iter()
+            .map(|g| {
+                if is_letterish(g.ch()) {
+                    Some(g.ch())
+                } else if g.ch().is_ascii_digit() {
+                    leet(g.ch())
+                } else {
+                    None
+                }
+            })
+            .map(|c| c.map(|c| c.to_ascii_lowercase()))
+            .collect();
+        if folded.is_some_and(|f| SHORT_WORDS.contains(&f.as_str())) {
+            for g in word.iter_mut() {
+                if let Some(m) = leet(g.ch()).filter(|_| g.ch().is_ascii_digit()) {
+                    g.set(m);
+                }
+            }
+            return;
+        }
+        // Other three-character words go through the general rule below (`b0b` -> `bob`).
+    }
     if letters < 2 || letters <= others || others == 0 {
         return;
     }
@@ -1257,6 +1295,13 @@ mod tests {
         assert_eq!(norm("he|lo"), "hello");
         assert_eq!(norm("d@nate"), "danate");
         assert_eq!(norm("D0NATE"), "donate");
+        assert_eq!(norm("send t0 the brothers"), "send to the brothers");
+        assert_eq!(norm("g0 0n 1t"), "go on it");
+        assert_eq!(norm("0f"), "of");
+        assert_eq!(norm("f1 c4 b2 x9"), "f1 c4 b2 x9");
+        assert_eq!(norm("4nd th3 y0u"), "and the you");
+        assert_eq!(norm("mp3 4th 1st 3rd"), "mp3 4th 1st 3rd");
+        assert_eq!(norm("b0b m0m"), "bob mom");
     }
 
     #[test]

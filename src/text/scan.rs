@@ -152,6 +152,8 @@ const B_URL: u64 = last_bit(6) | last_bit(7) | last_bit(8) | last_bit(9) | last_
 const B_EMAIL: u64 = last_bit(10) | last_bit(11);
 const B_MONEY: u64 = last_bit(12) | last_bit(13) | B_DOLLAR | B_HIGH;
 const B_MIXED: u64 = last_bit(14) | last_bit(15);
+/// A letter right before a digit (`t0`: two-letter leet words end in their digit).
+const B_LETTER_DIGIT: u64 = last_bit(15);
 const B_SPACED: u64 = last_bit(16);
 /// The spaced pattern's last alphanumeric (a match if the text ends there).
 const B_SPACED_LAST_A: u64 = last_bit(16) >> 1;
@@ -198,8 +200,9 @@ pub(crate) struct Profile {
     pub(crate) non_ascii: bool,
     /// Some ASCII control character other than whitespace.
     pub(crate) ctrl: bool,
-    /// A leet digit or `$` right before an ASCII letter, or one of `@ ! |`
-    /// between two letters (or non-ASCII text): every leet fold needs one.
+    /// A leet digit or `$` right before an ASCII letter, a letter right before
+    /// a digit, or one of `@ ! |` between two letters (or non-ASCII text):
+    /// every leet fold needs one.
     pub(crate) leet: bool,
     /// Three single letters or digits in a row, each pair separated by one
     /// separator (or non-ASCII text).
@@ -260,7 +263,7 @@ impl Profile {
         Profile {
             non_ascii,
             ctrl: hits & B_CTRL != 0,
-            leet: hits & B_LEET != 0 || non_ascii,
+            leet: hits & (B_LEET | B_LETTER_DIGIT) != 0 || non_ascii,
             spaced: spaced || non_ascii,
             address: hits & B_MIXED != 0,
             url: hits & B_URL != 0,
@@ -395,7 +398,8 @@ mod tests {
         assert!(Profile::scan("d0nate").leet);
         assert!(Profile::scan("$end").leet);
         assert!(!Profile::scan("2015 was 50 years").leet);
-        assert!(!Profile::scan("wow! covid19 2nd!!").leet);
+        assert!(!Profile::scan("wow! 2nd!! 19").leet);
+        assert!(Profile::scan("send t0 them").leet);
         assert!(Profile::scan("he|lo").leet);
         assert!(Profile::scan("b!tcoin").leet);
         assert!(!Profile::scan("RT @user: wow!!! |x").leet);
