@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 pub mod bundle;
+pub mod card;
 mod classifier;
 pub mod data;
 mod error;
@@ -38,6 +39,7 @@ pub mod io;
 pub mod model;
 pub mod text;
 pub mod train;
+pub mod tune;
 
 pub use classifier::{
     Classifier, DataFile, ModelMeta, Prediction, ScoreScratch, MAX_REASONS, MAX_SPANS_PER_REASON,

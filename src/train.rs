@@ -158,6 +158,11 @@ pub struct ValidTrainConfig {
 }
 
 impl TrainConfig {
+    /// The logistic regression's L2 penalty.
+    pub fn logistic_alpha(&self) -> f64 {
+        linfa::ParamGuard::check_ref(&self.logistic).map_or(1.0, |p| p.alpha())
+    }
+
     /// Parses a TOML configuration, naming the offending key on error.
     pub fn from_toml(text: &str) -> Result<Self> {
         toml::from_str(text).map_err(|e| Error::config(e.to_string()))

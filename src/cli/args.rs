@@ -31,6 +31,61 @@ pub enum Command {
     Cv(CvArgs),
     /// Compare two models on the same data with paired-bootstrap differences; a quality gate.
     Compare(CompareArgs),
+    /// Search hyperparameters and feature switches by grouped cross-validation; write the
+    /// best configuration (TOML) for `train --config`, and optionally an ablation table.
+    Tune(TuneArgs),
+    /// Write a model card (Markdown): intended use, data, test metrics with intervals, review
+    /// rates of benign slices, ablation, obfuscation robustness, limits.
+    Card(CardArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TuneArgs {
+    #[command(flatten)]
+    pub labeled: LabeledArgs,
+    /// Base configuration (TOML); variations of it are tried.
+    #[arg(long, value_name = "FILE.toml")]
+    pub config: Option<PathBuf>,
+    /// Number of folds.
+    #[arg(long, default_value_t = 3, value_name = "K")]
+    pub folds: usize,
+    /// Field whose value keeps records together in one fold.
+    #[arg(long, default_value = "group", value_name = "FIELD")]
+    pub group_by: String,
+    /// How many configurations to try (the base first).
+    #[arg(long, default_value_t = 6, value_name = "N")]
+    pub budget: usize,
+    /// Also remove one ingredient at a time from the chosen configuration.
+    #[arg(long)]
+    pub ablation: bool,
+    /// Folder for best.toml, tune.json and tune.md.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CardArgs {
+    /// Model file; the embedded default model when absent.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+    /// Labelled test data for the metrics (never the training data).
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pub data: Vec<String>,
+    /// The recipe the model's data was built with (sources, licences).
+    #[arg(long, value_name = "FILE.toml")]
+    pub recipe: Option<PathBuf>,
+    /// `tune.json` from `redflag tune --ablation` (the ablation table).
+    #[arg(long, value_name = "FILE")]
+    pub tune: Option<PathBuf>,
+    /// Obfuscation robustness pairs (JSON Lines).
+    #[arg(long, value_name = "FILE")]
+    pub robustness: Option<PathBuf>,
+    /// Bootstrap resamples for confidence intervals.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub resamples: usize,
+    /// Write the card here instead of standard output.
+    #[arg(long, short, value_name = "FILE.md")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -9,7 +9,7 @@ use redflag::io::{Fields, LabeledRecord};
 use redflag::train::TrainConfig;
 use redflag::Classifier;
 
-use super::args::{CompareArgs, CvArgs, EvaluateArgs, LabeledArgs};
+use super::args::{CompareArgs, CvArgs, EvaluateArgs, LabeledArgs, TuneArgs};
 use super::{read_labeled, set_threads, EXIT_OK, EXIT_RECORD_ERRORS};
 
 /// Reads every labelled file; returns the records and the file names.
@@ -107,15 +107,76 @@ pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<u8> {
     Ok(EXIT_OK)
 }
 
-pub fn cv(args: CvArgs) -> anyhow::Result<u8> {
-    set_threads(args.labeled.threads)?;
-    let config = match &args.config {
+fn read_config(path: Option<&std::path::Path>) -> anyhow::Result<TrainConfig> {
+    Ok(match path {
         Some(p) => TrainConfig::from_toml(
             &std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
         )
         .with_context(|| format!("in {}", p.display()))?,
         None => TrainConfig::default(),
+    })
+}
+
+pub fn tune(args: TuneArgs) -> anyhow::Result<u8> {
+    set_threads(args.labeled.threads)?;
+    let base = read_config(args.config.as_deref())?;
+    base.check()?;
+    let (records, _) = read_all(&args.labeled)?;
+    let started = std::time::Instant::now();
+    let say = |t: &redflag::tune::Trial| {
+        eprintln!(
+            "redflag: [{:.0} s] {}: harmful AP {}",
+            started.elapsed().as_secs_f64(),
+            t.name,
+            t.score.map_or("n/a".into(), |s| format!("{s:.4}"))
+        )
     };
+    let mut report = redflag::tune::tune(
+        &base,
+        &records,
+        args.folds,
+        &args.group_by,
+        args.budget,
+        args.labeled.seed,
+        say,
+    )?;
+    if args.ablation {
+        redflag::tune::ablate(&mut report, &records, args.labeled.seed, say)?;
+    }
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let best = &report.trials[report.best];
+    std::fs::write(args.out.join("best.toml"), toml::to_string(&best.config)?)?;
+    std::fs::write(
+        args.out.join("tune.json"),
+        serde_json::to_string_pretty(&report)? + "\n",
+    )?;
+    let mut md = format!(
+        "# redflag tune\n\n{} records, {}-fold cross-validation grouped by `{}`; chosen: **{}** (highest mean average precision over the review classes).\n\n## Trials\n\n{}",
+        report.records,
+        report.folds,
+        report.group_by,
+        best.name,
+        redflag::tune::table(&report.trials, None)
+    );
+    if !report.ablation.is_empty() {
+        md.push_str(&format!(
+            "\n## Ablation\n\nEach row removes (−) or adds (+) one ingredient of the chosen configuration; differences are to it.\n\n{}",
+            redflag::tune::table(&report.ablation, Some(best))
+        ));
+    }
+    std::fs::write(args.out.join("tune.md"), &md)?;
+    print!("{md}");
+    eprintln!(
+        "redflag: wrote best.toml, tune.json and tune.md to {}",
+        args.out.display()
+    );
+    Ok(EXIT_OK)
+}
+
+pub fn cv(args: CvArgs) -> anyhow::Result<u8> {
+    set_threads(args.labeled.threads)?;
+    let config = read_config(args.config.as_deref())?;
     let valid = config.check()?;
     let (records, _) = read_all(&args.labeled)?;
     let report = eval::cross_validate(

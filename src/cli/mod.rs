@@ -1,6 +1,7 @@
 //! From parsed arguments to library calls.
 
 mod args;
+mod card;
 mod data;
 mod evaluate;
 mod inspect;
@@ -61,6 +62,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Evaluate(a) => evaluate::evaluate(a),
         Command::Cv(a) => evaluate::cv(a),
         Command::Compare(a) => evaluate::compare(a),
+        Command::Tune(a) => evaluate::tune(a),
+        Command::Card(a) => card::run(a),
     }
 }
 

@@ -9,9 +9,19 @@ use crate::error::{Error, Result};
 use crate::io::LabeledRecord;
 use crate::train::ValidTrainConfig;
 
-/// True when smaller values of the metric are better (rates of review and calibration error).
+/// True when smaller values of the metric are better: calibration error, the overall review
+/// rate, and the review rate of a class or slice that should not be flagged (any whose name
+/// does not start with `appeal` or `propaganda`, e.g. `benign.review_rate` or
+/// `slice:benign-islamic-charity.review_rate`).
 pub fn lower_is_better(metric: &str) -> bool {
-    metric == "ece" || metric.ends_with("review_rate") || metric == "review.rate"
+    if metric == "ece" || metric == "review.rate" {
+        return true;
+    }
+    if let Some(rest) = metric.strip_suffix(".review_rate") {
+        let name = rest.strip_prefix("slice:").unwrap_or(rest);
+        return !(name.starts_with("appeal") || name.starts_with("propaganda"));
+    }
+    false
 }
 
 /// The metrics `cv` and `compare` report by default for these classes.
@@ -25,7 +35,13 @@ pub fn default_metrics(scored: &Scored) -> Vec<String> {
         "review.rate".to_string(),
     ];
     for c in &scored.classes {
-        for what in ["average_precision", "precision", "recall", "f1"] {
+        for what in [
+            "average_precision",
+            "precision",
+            "recall",
+            "f1",
+            "review_rate",
+        ] {
             m.push(format!("{c}.{what}"));
         }
     }
@@ -290,7 +306,10 @@ mod tests {
         );
         let same = compare(&good, &good, &["review.recall".into()], 200, 1).unwrap();
         assert!(recall_rule.violation(&same[0]).is_none());
-        assert!(lower_is_better("slice:x.review_rate") && lower_is_better("ece"));
+        assert!(lower_is_better("slice:benign-x.review_rate") && lower_is_better("ece"));
+        assert!(lower_is_better("benign.review_rate"));
+        assert!(!lower_is_better("appeal.review_rate"));
+        assert!(!lower_is_better("slice:propaganda-far-right.review_rate"));
         assert!(!lower_is_better("appeal.recall"));
     }
 

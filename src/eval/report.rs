@@ -158,7 +158,8 @@ impl Scored {
     /// A named metric on the rows `idx`; `None` when undefined there or unknown.
     ///
     /// Names: `accuracy`, `macro_f1`, `ece`, `review.precision`, `review.recall`,
-    /// `review.rate`, `<class>.{precision,recall,f1,average_precision,roc_auc}`, and
+    /// `review.rate`, `<class>.{precision,recall,f1,average_precision,roc_auc,review_rate}`
+    /// (`review_rate`: the fraction of the class's records flagged for review), and
     /// `slice:<slice>.review_rate`.
     pub fn metric(&self, name: &str, idx: &[usize]) -> Option<f64> {
         if idx.is_empty() {
@@ -223,6 +224,17 @@ impl Scored {
                     "roc_auc" => {
                         let (s, p) = self.class_scores(c, idx);
                         roc_auc(&s, &p)
+                    }
+                    "review_rate" => {
+                        let rows: Vec<usize> = idx
+                            .iter()
+                            .copied()
+                            .filter(|&i| self.truth[i] == c)
+                            .collect();
+                        (!rows.is_empty()).then(|| {
+                            rows.iter().filter(|&&i| self.flagged[i]).count() as f64
+                                / rows.len() as f64
+                        })
                     }
                     "precision" | "recall" | "f1" => {
                         let m = &self.class_metrics(idx)?[c];

@@ -1,0 +1,77 @@
+//! `redflag card`: a model card in Markdown.
+
+use anyhow::Context;
+use redflag::card::{render_card, CardInputs};
+use redflag::data::Recipe;
+use redflag::eval::{self, EvalOptions, Scored};
+use redflag::io::Fields;
+
+use super::args::CardArgs;
+use super::{read_labeled, EXIT_OK};
+
+pub fn run(args: CardArgs) -> anyhow::Result<u8> {
+    let (bytes, name): (std::borrow::Cow<[u8]>, String) = match &args.model {
+        Some(p) => (
+            std::fs::read(p)
+                .with_context(|| format!("cannot read {}", p.display()))?
+                .into(),
+            p.display().to_string(),
+        ),
+        None => (
+            redflag::bundle::DEFAULT_MODEL.into(),
+            "<embedded default model>".into(),
+        ),
+    };
+    let model =
+        redflag::bundle::read_model(&bytes).with_context(|| format!("cannot use model {name}"))?;
+    let checksum = redflag::bundle::checksum(&bytes)?;
+    let report = if args.data.is_empty() {
+        None
+    } else {
+        let mut records = Vec::new();
+        for f in &args.data {
+            records.extend(read_labeled(f, &Fields::default(), None)?.0);
+        }
+        let scored = Scored::new(&model, &records)?;
+        let opts = EvalOptions {
+            resamples: args.resamples,
+            ..EvalOptions::default()
+        };
+        Some(eval::evaluate(
+            &scored,
+            &opts,
+            Default::default(),
+            args.data.clone(),
+        ))
+    };
+    let recipe = args.recipe.as_deref().map(Recipe::load).transpose()?;
+    let tune = match &args.tune {
+        Some(p) => Some(
+            serde_json::from_str(
+                &std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read {}", p.display()))?,
+            )
+            .with_context(|| format!("{} is not a tune.json", p.display()))?,
+        ),
+        None => None,
+    };
+    let robustness = match &args.robustness {
+        Some(p) => Some(eval::robustness(&model, &eval::read_pairs(p)?)),
+        None => None,
+    };
+    let card = render_card(&CardInputs {
+        model: &model,
+        checksum: &checksum,
+        report: report.as_ref(),
+        recipe: recipe.as_ref(),
+        tune: tune.as_ref(),
+        robustness: robustness.as_ref(),
+    });
+    match &args.out {
+        Some(p) => {
+            std::fs::write(p, card).with_context(|| format!("cannot write {}", p.display()))?
+        }
+        None => print!("{card}"),
+    }
+    Ok(EXIT_OK)
+}

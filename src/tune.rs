@@ -1,0 +1,290 @@
+//! Hyperparameter search and ablation by grouped cross-validation on training data only.
+//!
+//! [`tune`] tries a fixed, ordered list of variations of a base [`TrainConfig`] (the first
+//! `budget` of them), scores each by stratified, grouped k-fold cross-validation, and picks
+//! the one with the highest mean average precision over the review classes. [`ablate`]
+//! then removes one ingredient at a time from the chosen configuration (signal tokens,
+//! obfuscation folding, class weights, word pairs, stemming; or adds character n-grams) to
+//! measure what each earns. Neither ever looks at a test split: they see only the records
+//! they are given.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::eval::{cross_validate, CvReport, FoldSummary};
+use crate::io::LabeledRecord;
+use crate::model::logistic::ClassWeight;
+use crate::text::NgramRange;
+use crate::train::TrainConfig;
+
+/// One configuration tried.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trial {
+    /// What differs from the base (or from the chosen configuration, for ablations).
+    pub name: String,
+    /// The full configuration.
+    pub config: TrainConfig,
+    /// Mean average precision over the review classes (the selection criterion).
+    pub score: Option<f64>,
+    /// Cross-validated metrics.
+    pub metrics: BTreeMap<String, FoldSummary>,
+}
+
+/// The outcome of [`tune`] and [`ablate`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TuneReport {
+    /// Folds.
+    pub folds: usize,
+    /// Field the folds were grouped by.
+    pub group_by: String,
+    /// Records cross-validated.
+    pub records: usize,
+    /// Every trial, in order.
+    pub trials: Vec<Trial>,
+    /// Index of the chosen trial.
+    pub best: usize,
+    /// One-ingredient-at-a-time variations of the chosen configuration.
+    pub ablation: Vec<Trial>,
+}
+
+/// The named variations `tune` tries, in order (the base first).
+pub fn candidates(base: &TrainConfig) -> Vec<(String, TrainConfig)> {
+    let with = |name: &str, f: &dyn Fn(&mut TrainConfig)| {
+        let mut c = base.clone();
+        f(&mut c);
+        (name.to_string(), c)
+    };
+    vec![
+        ("base".to_string(), base.clone()),
+        with("alpha x0.3", &|c| {
+            c.logistic = c.logistic.clone().alpha(c.logistic_alpha() * 0.3)
+        }),
+        with("alpha x3", &|c| {
+            c.logistic = c.logistic.clone().alpha(c.logistic_alpha() * 3.0)
+        }),
+        with("char 3-5-grams", &|c| {
+            c.analyzer.char_ngrams = Some(NgramRange { min: 3, max: 5 })
+        }),
+        with("min_df 3", &|c| c.features.min_df = 3u64.into()),
+        with("alpha x0.1", &|c| {
+            c.logistic = c.logistic.clone().alpha(c.logistic_alpha() * 0.1)
+        }),
+        with("max_df 0.2", &|c| c.features.max_df = 0.2.into()),
+        with("char 2-4-grams", &|c| {
+            c.analyzer.char_ngrams = Some(NgramRange { min: 2, max: 4 })
+        }),
+        with("word 1-3-grams", &|c| {
+            c.analyzer.word_ngrams = NgramRange { min: 1, max: 3 }
+        }),
+        with("uniform class weights", &|c| {
+            c.logistic = c.logistic.clone().class_weight(ClassWeight::Uniform)
+        }),
+    ]
+}
+
+/// The one-ingredient-at-a-time variations of `chosen`.
+pub fn ablations(chosen: &TrainConfig) -> Vec<(String, TrainConfig)> {
+    let with = |name: &str, f: &dyn Fn(&mut TrainConfig)| {
+        let mut c = chosen.clone();
+        f(&mut c);
+        (name.to_string(), c)
+    };
+    let mut v = vec![
+        with(
+            "− signal tokens (addresses, URLs, amounts, handles)",
+            &|c| c.analyzer.signals.enabled = false,
+        ),
+        with(
+            "− obfuscation folding (look-alikes, leetspeak, spaced letters)",
+            &|c| {
+                c.analyzer.normalize.fold_confusables = false;
+                c.analyzer.normalize.fold_leet = false;
+                c.analyzer.normalize.join_spaced_letters = false;
+            },
+        ),
+        with("− class weights (uniform)", &|c| {
+            c.logistic = c.logistic.clone().class_weight(ClassWeight::Uniform)
+        }),
+        with("− word pairs (unigrams only)", &|c| {
+            c.analyzer.word_ngrams = NgramRange { min: 1, max: 1 }
+        }),
+        with("− stemming", &|c| c.analyzer.stem = false),
+        with("− min_df pruning (min_df 1)", &|c| {
+            c.features.min_df = 1u64.into()
+        }),
+    ];
+    v.push(match chosen.analyzer.char_ngrams {
+        Some(_) => with("− character n-grams", &|c| c.analyzer.char_ngrams = None),
+        None => with("+ character 3-5-grams", &|c| {
+            c.analyzer.char_ngrams = Some(NgramRange { min: 3, max: 5 })
+        }),
+    });
+    v
+}
+
+/// Mean cross-validated average precision over `review` classes.
+fn harmful_ap(report: &CvReport, review: &[String]) -> Option<f64> {
+    let v: Vec<f64> = review
+        .iter()
+        .filter_map(|c| report.metrics.get(&format!("{c}.average_precision")))
+        .map(|s| s.mean)
+        .filter(|m| m.is_finite())
+        .collect();
+    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+}
+
+fn trial(
+    name: String,
+    config: TrainConfig,
+    records: &[LabeledRecord],
+    folds: usize,
+    group_by: &str,
+    seed: u64,
+) -> Result<Trial> {
+    let valid = config.check()?;
+    let report = cross_validate(&valid, records, folds, group_by, seed)?;
+    let review: Vec<String> = valid
+        .classes_for(records)?
+        .into_iter()
+        .filter(|c| config.review.classes.contains(c))
+        .collect();
+    Ok(Trial {
+        name,
+        score: harmful_ap(&report, &review),
+        config,
+        metrics: report.metrics,
+    })
+}
+
+/// Tries the first `budget` [`candidates`] of `base`; `progress` is told after each trial.
+pub fn tune(
+    base: &TrainConfig,
+    records: &[LabeledRecord],
+    folds: usize,
+    group_by: &str,
+    budget: usize,
+    seed: u64,
+    mut progress: impl FnMut(&Trial),
+) -> Result<TuneReport> {
+    let mut report = TuneReport {
+        folds,
+        group_by: group_by.to_string(),
+        records: records.len(),
+        ..Default::default()
+    };
+    for (name, config) in candidates(base).into_iter().take(budget.max(1)) {
+        let t = trial(name, config, records, folds, group_by, seed)?;
+        progress(&t);
+        report.trials.push(t);
+    }
+    report.best = report
+        .trials
+        .iter()
+        .enumerate()
+        .max_by(|a, b| {
+            a.1.score
+                .unwrap_or(f64::NEG_INFINITY)
+                .total_cmp(&b.1.score.unwrap_or(f64::NEG_INFINITY))
+                .then(b.0.cmp(&a.0))
+        })
+        .map_or(0, |(i, _)| i);
+    Ok(report)
+}
+
+/// Runs the [`ablations`] of the report's chosen configuration.
+pub fn ablate(
+    report: &mut TuneReport,
+    records: &[LabeledRecord],
+    seed: u64,
+    mut progress: impl FnMut(&Trial),
+) -> Result<()> {
+    let chosen = report.trials[report.best].config.clone();
+    for (name, config) in ablations(&chosen) {
+        let t = trial(name, config, records, report.folds, &report.group_by, seed)?;
+        progress(&t);
+        report.ablation.push(t);
+    }
+    Ok(())
+}
+
+/// The metrics shown in tables, in order.
+pub const TABLE_METRICS: [&str; 6] = [
+    "appeal.average_precision",
+    "propaganda.average_precision",
+    "review.precision",
+    "review.recall",
+    "benign.review_rate",
+    "reporting.review_rate",
+];
+
+/// A Markdown table of trials (with the chosen one first when `reference` is given, and
+/// differences to it).
+pub fn table(trials: &[Trial], reference: Option<&Trial>) -> String {
+    let mut s = String::from("| configuration | harmful AP |");
+    for m in TABLE_METRICS {
+        s.push_str(&format!(" {m} |"));
+    }
+    s.push_str("\n|---|---|");
+    s.push_str(&"---|".repeat(TABLE_METRICS.len()));
+    s.push('\n');
+    let cell = |t: &Trial, m: &str| {
+        let v = t.metrics.get(m).map(|f| (f.mean, f.std));
+        match (v, reference.and_then(|r| r.metrics.get(m))) {
+            (Some((mean, std)), Some(r)) => format!("{mean:.3} ± {std:.3} ({:+.3})", mean - r.mean),
+            (Some((mean, std)), None) => format!("{mean:.3} ± {std:.3}"),
+            _ => "—".into(),
+        }
+    };
+    let rows = reference.into_iter().chain(trials.iter());
+    for t in rows {
+        let name = if reference.is_some_and(|r| std::ptr::eq(r, t)) {
+            format!("**{}** (chosen)", t.name)
+        } else {
+            t.name.clone()
+        };
+        let score = match (t.score, reference.and_then(|r| r.score)) {
+            (Some(v), Some(r)) if !reference.is_some_and(|x| std::ptr::eq(x, t)) => {
+                format!("{v:.3} ({:+.3})", v - r)
+            }
+            (Some(v), _) => format!("{v:.3}"),
+            _ => "—".into(),
+        };
+        s.push_str(&format!("| {name} | {score} |"));
+        for m in TABLE_METRICS {
+            if reference.is_some_and(|x| std::ptr::eq(x, t)) {
+                let v = t
+                    .metrics
+                    .get(m)
+                    .map_or("—".into(), |f| format!("{:.3} ± {:.3}", f.mean, f.std));
+                s.push_str(&format!(" {v} |"));
+            } else {
+                s.push_str(&format!(" {} |", cell(t, m)));
+            }
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidates_start_with_the_base_and_differ_from_it() {
+        let base = TrainConfig::default();
+        let c = candidates(&base);
+        assert_eq!(c[0].1, base);
+        assert!(c[1..].iter().all(|(_, cfg)| *cfg != base));
+        let names: Vec<&str> = c.iter().map(|(n, _)| n.as_str()).collect();
+        let mut unique = names.clone();
+        unique.dedup();
+        assert_eq!(names.len(), unique.len());
+        assert!(c.iter().all(|(_, cfg)| cfg.check().is_ok()));
+        let a = ablations(&base);
+        assert!(a.iter().all(|(_, cfg)| *cfg != base && cfg.check().is_ok()));
+        assert!(a.iter().any(|(n, _)| n.starts_with("+ character")));
+    }
+}
