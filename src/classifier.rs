@@ -261,7 +261,8 @@ impl Classifier {
     }
 }
 
-fn argmax(v: &[f64]) -> usize {
+/// Index of the largest value (the first of ties); 0 for an empty slice.
+pub(crate) fn argmax(v: &[f64]) -> usize {
     let mut best = 0;
     for (i, x) in v.iter().enumerate() {
         if *x > v[best] {

@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use linfa::ParamGuard;
 use serde::{Deserialize, Serialize};
 
-use crate::classifier::{Classifier, ModelMeta};
+use crate::classifier::{argmax, Classifier, ModelMeta};
 use crate::data::{split_of, Split, SplitFractions};
 use crate::error::{Error, Result};
 use crate::eval::{average_precision, reliability, threshold_for_target, Target};
@@ -461,16 +461,6 @@ impl ValidTrainConfig {
         }
         (calibration, summary)
     }
-}
-
-fn argmax(v: &[f64]) -> usize {
-    let mut best = 0;
-    for (i, x) in v.iter().enumerate() {
-        if *x > v[best] {
-            best = i;
-        }
-    }
-    best
 }
 
 #[cfg(test)]

@@ -49,8 +49,19 @@ pub struct TuneReport {
     pub ablation: Vec<Trial>,
 }
 
-/// The named variations `tune` tries, in order (the base first).
+/// The named variations `tune` tries, in order (the base first; a variation that equals an
+/// earlier one, e.g. adding character n-grams to a base that has them, is left out).
 pub fn candidates(base: &TrainConfig) -> Vec<(String, TrainConfig)> {
+    let mut out: Vec<(String, TrainConfig)> = Vec::new();
+    for (name, config) in variations(base) {
+        if !out.iter().any(|(_, c)| *c == config) {
+            out.push((name, config));
+        }
+    }
+    out
+}
+
+fn variations(base: &TrainConfig) -> Vec<(String, TrainConfig)> {
     let with = |name: &str, f: &dyn Fn(&mut TrainConfig)| {
         let mut c = base.clone();
         f(&mut c);
@@ -278,6 +289,13 @@ mod tests {
         let c = candidates(&base);
         assert_eq!(c[0].1, base);
         assert!(c[1..].iter().all(|(_, cfg)| *cfg != base));
+        let mut with_chars = base.clone();
+        with_chars.analyzer.char_ngrams = Some(NgramRange { min: 3, max: 5 });
+        let c2 = candidates(&with_chars);
+        assert!(
+            c2.iter().skip(1).all(|(_, cfg)| *cfg != with_chars),
+            "no repeat of the base"
+        );
         let names: Vec<&str> = c.iter().map(|(n, _)| n.as_str()).collect();
         let mut unique = names.clone();
         unique.dedup();

@@ -862,12 +862,30 @@ fn review_only_and_the_review_queue() {
                  {\"id\": \"b\", \"text\": \"d0nate to the fighters, the caliphate needs your sadaqah, wallet in bio\"}\n\
                  {\"id\": \"c\", \"text\": \"Glory to the martyrs of the caliphate, they died as lions and their blood lights the path\"}\n\
                  {\"id\": \"d\"}\n";
-    let o = score(&["-", "--review-only", "--no-reasons", "--queue", queue.to_str().unwrap()], Some(input.as_bytes()));
+    let o = score(
+        &[
+            "-",
+            "--review-only",
+            "--no-reasons",
+            "--queue",
+            queue.to_str().unwrap(),
+        ],
+        Some(input.as_bytes()),
+    );
     assert_eq!(o.status.code(), Some(1), "one error record");
     let lines = stdout_json(&o);
-    assert!(lines.iter().all(|l| l["review"] == true || l.get("error").is_some()));
-    assert!(lines.iter().any(|l| l["id"] == "d" && l.get("error").is_some()), "errors are kept");
-    assert!(lines.iter().all(|l| l.get("reasons").is_none_or(|r| r.as_array().unwrap().is_empty())));
+    assert!(lines
+        .iter()
+        .all(|l| l["review"] == true || l.get("error").is_some()));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["id"] == "d" && l.get("error").is_some()),
+        "errors are kept"
+    );
+    assert!(lines.iter().all(|l| l
+        .get("reasons")
+        .is_none_or(|r| r.as_array().unwrap().is_empty())));
     let flagged: Vec<&serde_json::Value> = lines.iter().filter(|l| l["review"] == true).collect();
     assert!(!flagged.is_empty());
     let mut rdr = csv::Reader::from_path(&queue).unwrap();
@@ -877,7 +895,112 @@ fn review_only_and_the_review_queue() {
     assert_eq!(rows.len(), flagged.len(), "every flagged record is queued");
     let score_col = headers.iter().position(|h| h == "harmful_score").unwrap();
     let scores: Vec<f64> = rows.iter().map(|r| r[score_col].parse().unwrap()).collect();
-    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "sorted by harmful score: {scores:?}");
-    let text_col = headers.iter().position(|h| h == "highlighted_text").unwrap();
-    assert!(rows.iter().any(|r| r[text_col].contains("[[")), "reasons are marked in the text");
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "sorted by harmful score: {scores:?}"
+    );
+    let text_col = headers
+        .iter()
+        .position(|h| h == "highlighted_text")
+        .unwrap();
+    assert!(
+        rows.iter().any(|r| r[text_col].contains("[[")),
+        "reasons are marked in the text"
+    );
+}
+
+#[test]
+fn tune_writes_a_usable_config_and_card_writes_a_model_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = fixture_config(dir.path());
+    let out = dir.path().join("tune");
+    let data = fixture("train.jsonl");
+    let o = run(
+        &[
+            "tune",
+            "--data",
+            data.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--folds",
+            "2",
+            "--group-by",
+            "id",
+            "--budget",
+            "2",
+            "--ablation",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("tune.json")).unwrap()).unwrap();
+    assert_eq!(report["trials"].as_array().unwrap().len(), 2);
+    assert!(report["ablation"].as_array().unwrap().len() >= 6);
+    assert!(std::fs::read_to_string(out.join("tune.md"))
+        .unwrap()
+        .contains("## Ablation"));
+    let model = dir.path().join("tuned.rfm");
+    let o = run(
+        &[
+            "train",
+            "--data",
+            data.to_str().unwrap(),
+            "--config",
+            out.join("best.toml").to_str().unwrap(),
+            "--out",
+            model.to_str().unwrap(),
+            "--quiet",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "best.toml trains: {}", stderr(&o));
+    let card = dir.path().join("card.md");
+    let o = run(
+        &[
+            "card",
+            "--model",
+            model.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--recipe",
+            repo("datasets/recipe.toml").to_str().unwrap(),
+            "--tune",
+            out.join("tune.json").to_str().unwrap(),
+            "--robustness",
+            repo("datasets/robustness/pairs.jsonl").to_str().unwrap(),
+            "--resamples",
+            "50",
+            "--out",
+            card.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&card).unwrap();
+    for section in [
+        "## Intended use",
+        "human review only",
+        "## Training data",
+        "## Benign slices: review burden",
+        "## Test metrics",
+        "## Ablation",
+        "## Obfuscation robustness",
+        "## Known limits",
+        "CC0",
+    ] {
+        assert!(text.contains(section), "card lacks {section:?}");
+    }
+}
+
+#[test]
+fn the_shipped_default_card_describes_the_embedded_model() {
+    let o = run(&["inspect"], None);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let sha = v["sha256"].as_str().unwrap();
+    let card = std::fs::read_to_string(repo("models/default.card.md"))
+        .expect("models/default.card.md is shipped");
+    assert!(card.contains(sha), "models/default.card.md was not generated from the embedded model; run datasets/build-default-model.sh");
 }

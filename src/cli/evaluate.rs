@@ -80,22 +80,24 @@ pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<u8> {
     };
     let report = eval::evaluate(&scored, &opts, info, files);
     let mut plots = Vec::new();
+    let mut markdown = String::new();
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         plots = eval::write_plots(&scored, &report, dir)?;
         let json = serde_json::to_string_pretty(&report)?;
         std::fs::write(dir.join("report.json"), json + "\n")?;
-        std::fs::write(
-            dir.join("report.md"),
-            eval::render_markdown(&report, &plots),
-        )?;
+        markdown = eval::render_markdown(&report, &plots);
+        std::fs::write(dir.join("report.md"), &markdown)?;
     }
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
-        write!(out, "{}", eval::render_markdown(&report, &plots))?;
+        if markdown.is_empty() {
+            markdown = eval::render_markdown(&report, &plots);
+        }
+        write!(out, "{markdown}")?;
     }
     if let Some(dir) = &args.out {
         eprintln!(

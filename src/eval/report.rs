@@ -135,14 +135,7 @@ impl Scored {
     }
 
     fn argmax(&self, i: usize) -> usize {
-        let row = &self.probs[i * self.k()..(i + 1) * self.k()];
-        let mut best = 0;
-        for (c, p) in row.iter().enumerate() {
-            if *p > row[best] {
-                best = c;
-            }
-        }
-        best
+        crate::classifier::argmax(&self.probs[i * self.k()..(i + 1) * self.k()])
     }
 
     fn class_scores(&self, c: usize, idx: &[usize]) -> (Vec<f64>, Vec<bool>) {
