@@ -160,6 +160,10 @@ struct Token {
     linear: bool,
 }
 
+/// The first character of every character n-gram term (`~ gi`, `~ive`), so that n-grams
+/// never collide with words, stems or signal tokens.
+pub const CHAR_NGRAM_PREFIX: char = '~';
+
 /// Reusable per-thread buffers for [`Analyzer::for_each_term`].
 ///
 /// Create one per thread with `Scratch::default()` and pass it to every
@@ -177,6 +181,8 @@ pub struct Scratch {
     sides: String,
     domain: String,
     chars: String,
+    /// The current character n-gram with its `~` prefix.
+    gram: String,
     offsets: Vec<usize>,
     stems: StemCache,
 }
@@ -244,6 +250,7 @@ impl Analyzer {
             arena,
             sides,
             chars,
+            gram,
             offsets,
             ..
         } = scratch;
@@ -300,7 +307,12 @@ impl Analyzer {
                             } else {
                                 norm.original_span(base + r.start, base + r.end)
                             };
-                            f(g, TermKind::CharNgram, span)
+                            // `~` keeps character n-grams apart from words and stems
+                            // (the n-gram "posit" of "positions" is not the stem "posit").
+                            gram.clear();
+                            gram.push(CHAR_NGRAM_PREFIX);
+                            gram.push_str(g);
+                            f(gram, TermKind::CharNgram, span)
                         });
                     }
                 }
@@ -742,19 +754,19 @@ mod tests {
         find(&terms, "give #addr_eth now");
         let sig = find(&terms, "#addr_eth");
         assert_eq!(sig.kind, TermKind::Signal(SignalKind::Ethereum));
-        let g = find(&terms, " gi");
+        let g = find(&terms, "~ gi");
         assert_eq!(
             (g.kind, &text[g.span.start..g.span.end]),
             (TermKind::CharNgram, "Ｇi")
         );
-        let g = find(&terms, "ve ");
+        let g = find(&terms, "~ve ");
         assert_eq!(&text[g.span.start..g.span.end], "ve");
         // Plain ASCII words map byte for byte.
         let text = "GIVE now";
         let terms = a.terms(text);
-        let g = find(&terms, "ive");
+        let g = find(&terms, "~ive");
         assert_eq!(&text[g.span.start..g.span.end], "IVE");
-        let g = find(&terms, "ow ");
+        let g = find(&terms, "~ow ");
         assert_eq!(&text[g.span.start..g.span.end], "ow");
         // No char n-grams from signal tokens.
         assert!(terms

@@ -54,6 +54,8 @@ mod analyzer;
 mod scan;
 mod span;
 
-pub use analyzer::{Analyzer, AnalyzerConfig, ConfigError, Scratch, Term, TermKind};
+pub use analyzer::{
+    Analyzer, AnalyzerConfig, ConfigError, Scratch, Term, TermKind, CHAR_NGRAM_PREFIX,
+};
 pub use span::Span;
 pub use tokenize::NgramRange;
