@@ -23,8 +23,10 @@ fn shared_corpora() -> Option<PathBuf> {
     p.join("README.md").exists().then_some(p)
 }
 
+/// Says loudly that a test did not run. Written straight to stderr (not `eprintln!`), so the
+/// test harness's output capture does not hide it.
 fn skip(test: &str, why: &str) {
-    eprintln!("SKIPPED {test}: {why}");
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
 }
 
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
