@@ -446,6 +446,21 @@ fn data_build_from_a_fixture_recipe_and_data_check() {
         .iter()
         .map(|s| out.join(format!("{s}.jsonl")).to_str().unwrap().to_string())
         .collect();
+    let mut sources = std::collections::BTreeMap::new();
+    for f in &files {
+        for line in std::fs::read_to_string(f).unwrap().lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            *sources.entry(v["source"].as_str().unwrap().to_string()).or_insert(0) += 1;
+            if v["source"] == "handwritten" {
+                assert!(v["slice"].is_string(), "project files keep their slice: {v}");
+            }
+        }
+    }
+    assert_eq!(
+        sources.keys().collect::<Vec<_>>(),
+        ["handwritten", "tweets"],
+        "a corpus's own `source` column (an account) is never the source"
+    );
     let mut args = vec!["data", "check"];
     args.extend(files.iter().map(String::as_str));
     let o = run(&args, None);

@@ -329,12 +329,7 @@ fn shape(
         .as_deref()
         .and_then(field)
         .map(str::to_string)
-        .or_else(|| s.slice.clone())
-        .or_else(|| {
-            field("slice")
-                .filter(|_| s.format == "jsonl")
-                .map(str::to_string)
-        });
+        .or_else(|| s.slice.clone());
     let mut label = None;
     for r in rules {
         let col_ok = match (&r.spec.column, r.spec.equals.is_empty()) {
@@ -418,11 +413,12 @@ fn shape(
             text.truncate(cut);
         }
     }
-    let source = if s.format == "jsonl" {
-        field("source").unwrap_or(&s.name).to_string()
-    } else {
-        s.name.clone()
-    };
+    let source = s
+        .source_column
+        .as_deref()
+        .and_then(field)
+        .unwrap_or(&s.name)
+        .to_string();
     Ok(LabeledRecord {
         id,
         text,

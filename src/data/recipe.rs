@@ -133,6 +133,11 @@ pub struct SourceSpec {
     /// Column holding the slice.
     #[serde(default)]
     pub slice_column: Option<String>,
+    /// Column holding each record's `source` (for project files that record it, e.g.
+    /// `handwritten`); without it, the source is the source's `name`. Other columns called
+    /// `source` in a corpus (often an account) are never used as the source.
+    #[serde(default)]
+    pub source_column: Option<String>,
     /// Column holding the group key for splits (account, dialogue, campaign...).
     /// Without one, each record is its own group (near-duplicates are removed first).
     #[serde(default)]
