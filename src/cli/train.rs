@@ -112,7 +112,11 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
                 "redflag: review threshold {} = {:.4}{}: validation precision {}, recall {}, AP {} ({} positives)",
                 t.class,
                 t.threshold,
-                if t.target_met || t.target.is_none() { String::new() } else { format!(" (target {:?} not reached; fixed threshold)", t.target.unwrap()) },
+                match t.target {
+                    _ if v.records == 0 => " (no validation data: fixed threshold)".to_string(),
+                    Some(target) if !t.target_met => format!(" (target {target:?} not reached: fixed threshold)"),
+                    _ => String::new(),
+                },
                 fmt_opt(t.precision),
                 fmt_opt(t.recall),
                 fmt_opt(t.average_precision),
