@@ -450,9 +450,14 @@ fn data_build_from_a_fixture_recipe_and_data_check() {
     for f in &files {
         for line in std::fs::read_to_string(f).unwrap().lines() {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            *sources.entry(v["source"].as_str().unwrap().to_string()).or_insert(0) += 1;
+            *sources
+                .entry(v["source"].as_str().unwrap().to_string())
+                .or_insert(0) += 1;
             if v["source"] == "handwritten" {
-                assert!(v["slice"].is_string(), "project files keep their slice: {v}");
+                assert!(
+                    v["slice"].is_string(),
+                    "project files keep their slice: {v}"
+                );
             }
         }
     }
