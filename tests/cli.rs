@@ -578,6 +578,21 @@ fn full_recipe_builds_from_shared_corpora() {
     for class in ["appeal", "propaganda", "reporting", "benign"] {
         assert!(train[class].as_u64().unwrap() > 100, "{class}: {train}");
     }
+    // The dataset card's split table matches what the recipe builds.
+    let card = std::fs::read_to_string(repo("datasets/README.md")).unwrap();
+    for split in ["train", "validation", "test"] {
+        let counts = &report["splits"][split];
+        let n = |c: &str| counts[c].as_u64().unwrap_or(0);
+        let row = format!(
+            "| {split} | {} | {} | {} | {} | {} |",
+            n("appeal"),
+            n("propaganda"),
+            n("reporting"),
+            n("benign"),
+            n("appeal") + n("propaganda") + n("reporting") + n("benign")
+        );
+        assert!(card.contains(&row), "datasets/README.md lacks {row:?}");
+    }
 }
 
 #[test]
