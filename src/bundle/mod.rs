@@ -416,3 +416,75 @@ mod tests {
         assert!(matches!(model_error(&bytes), ModelFileError::Decode(_)));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use std::sync::OnceLock;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::io::LabeledRecord;
+    use crate::ScoreScratch;
+
+    fn models() -> &'static (Classifier, Classifier) {
+        static MODELS: OnceLock<(Classifier, Classifier)> = OnceLock::new();
+        MODELS.get_or_init(|| {
+            let rec = |t: &str, l: &str| LabeledRecord {
+                id: t.into(),
+                text: t.into(),
+                label: l.into(),
+                source: None,
+                slice: None,
+                group: None,
+            };
+            let data = [
+                rec("send monero to the brothers at the front", "appeal"),
+                rec("d0nate bitcoin for the fighters now", "appeal"),
+                rec("glory to the martyrs of the caliphate", "propaganda"),
+                rec(
+                    "police say the suspect sent bitcoin to fighters",
+                    "reporting",
+                ),
+                rec("our mosque collects zakat for families", "benign"),
+                rec("the football match was great", "benign"),
+            ];
+            let mut c = TrainConfig::default();
+            c.features.min_df = 1.into();
+            c.analyzer.char_ngrams = Some(crate::text::NgramRange { min: 3, max: 5 });
+            c.review.validation_fraction = 0.0;
+            let model = c.check().unwrap().fit(&data).unwrap();
+            let loaded = read_model(&write_model(&model).unwrap()).unwrap();
+            (model, loaded)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn scores_are_finite_sum_to_one_and_survive_save_and_load(text in any::<String>()) {
+            let (model, loaded) = models();
+            let (mut s1, mut s2) = (ScoreScratch::default(), ScoreScratch::default());
+            let p = model.score(&text, &mut s1, true);
+            prop_assert!(p.probabilities.iter().all(|x| x.is_finite() && *x >= 0.0));
+            prop_assert!((p.probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+            for r in &p.reasons {
+                for s in &r.spans {
+                    prop_assert!(s.end <= text.len() && text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
+                }
+            }
+            prop_assert_eq!(&loaded.score(&text, &mut s2, true), &p);
+        }
+
+        #[test]
+        fn a_score_does_not_depend_on_what_was_scored_before(a in any::<String>(), b in any::<String>()) {
+            let (model, _) = models();
+            let mut fresh = ScoreScratch::default();
+            let alone = model.score(&b, &mut fresh, true);
+            let mut used = ScoreScratch::default();
+            let _ = model.score(&a, &mut used, true);
+            prop_assert_eq!(model.score(&b, &mut used, true), alone);
+        }
+    }
+}

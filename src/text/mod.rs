@@ -59,3 +59,92 @@ pub use analyzer::{
 };
 pub use span::Span;
 pub use tokenize::NgramRange;
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::normalize::{normalize, NormalizeConfig};
+    use super::{Analyzer, AnalyzerConfig, NgramRange, Scratch};
+
+    /// Text that mixes the things adversaries use: ASCII, digits, leet symbols, look-alike
+    /// letters, zero-width characters, combining marks, emoji, RTL text and separators.
+    fn adversarial() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "d0nate",
+            "m0ner0",
+            "brothers",
+            " ",
+            "  ",
+            ".",
+            "-",
+            "_",
+            "@",
+            "$",
+            "!",
+            "|",
+            "1",
+            "4",
+            "\u{200b}",
+            "\u{200d}",
+            "\u{feff}",
+            "\u{0301}",
+            "а",
+            "о",
+            "р",
+            "ο",
+            "ｄｏｎａｔｅ",
+            "𝐝𝐨𝐧𝐚𝐭𝐞",
+            "🦁",
+            "زكاة",
+            "ß",
+            "İ",
+            "d o n a t e",
+            "bc1q",
+            "0x",
+            "example.org",
+            "\n",
+            "https://",
+            "t0",
+            "4nd",
+            "ǅ",
+            "ﬁ",
+            "\u{0000}",
+            "\u{202e}",
+        ]);
+        prop::collection::vec(
+            prop_oneof![pieces.prop_map(String::from), any::<String>()],
+            0..24,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn every_span_lies_inside_the_text_on_char_boundaries(text in adversarial()) {
+            let mut config = AnalyzerConfig::default();
+            config.char_ngrams = Some(NgramRange { min: 3, max: 5 });
+            let analyzer = Analyzer::new(config).unwrap();
+            let mut scratch = Scratch::default();
+            analyzer.for_each_term(&text, &mut scratch, |term, _, span| {
+                assert!(!term.is_empty());
+                assert!(span.start <= span.end && span.end <= text.len(), "{span:?} in {text:?}");
+                assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+            });
+        }
+
+        /// Open finding (for the hardening issue): not yet true. Minimal input `"ῗa"`: case
+        /// folding and the Greek-confusable fold leave `i` + U+0308 + U+0342 uncomposed, and
+        /// a second pass composes them. Needs canonical recomposition after folding.
+        #[test]
+        #[ignore = "open finding: normalisation is not idempotent for Greek with stacked diacritics (\"ῗa\")"]
+        fn normalisation_is_idempotent(text in adversarial()) {
+            let config = NormalizeConfig::default();
+            let once = normalize(&text, &config);
+            let twice = normalize(once.as_str(), &config);
+            prop_assert_eq!(twice.as_str(), once.as_str(), "input {:?}", text);
+        }
+    }
+}
