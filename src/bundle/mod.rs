@@ -289,7 +289,8 @@ mod tests {
     use crate::io::LabeledRecord;
     use crate::ScoreScratch;
 
-    fn tiny() -> Classifier {
+    /// Six labelled records, one or two per class, shared by the unit and property tests.
+    pub(super) fn tiny_data() -> Vec<LabeledRecord> {
         let rec = |t: &str, l: &str| LabeledRecord {
             id: t.into(),
             text: t.into(),
@@ -298,7 +299,7 @@ mod tests {
             slice: None,
             group: None,
         };
-        let data = [
+        vec![
             rec("send monero to the brothers at the front", "appeal"),
             rec("donate bitcoin for the fighters now", "appeal"),
             rec("glory to the martyrs of the caliphate", "propaganda"),
@@ -308,7 +309,11 @@ mod tests {
             ),
             rec("our mosque collects zakat for families", "benign"),
             rec("the football match was great", "benign"),
-        ];
+        ]
+    }
+
+    fn tiny() -> Classifier {
+        let data = tiny_data();
         let mut c = TrainConfig::default();
         c.features.min_df = 1.into();
         c.description = "tiny test model".into();
@@ -424,31 +429,12 @@ mod properties {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::io::LabeledRecord;
     use crate::ScoreScratch;
 
     fn models() -> &'static (Classifier, Classifier) {
         static MODELS: OnceLock<(Classifier, Classifier)> = OnceLock::new();
         MODELS.get_or_init(|| {
-            let rec = |t: &str, l: &str| LabeledRecord {
-                id: t.into(),
-                text: t.into(),
-                label: l.into(),
-                source: None,
-                slice: None,
-                group: None,
-            };
-            let data = [
-                rec("send monero to the brothers at the front", "appeal"),
-                rec("d0nate bitcoin for the fighters now", "appeal"),
-                rec("glory to the martyrs of the caliphate", "propaganda"),
-                rec(
-                    "police say the suspect sent bitcoin to fighters",
-                    "reporting",
-                ),
-                rec("our mosque collects zakat for families", "benign"),
-                rec("the football match was great", "benign"),
-            ];
+            let data = super::tests::tiny_data();
             let mut c = TrainConfig::default();
             c.features.min_df = 1.into();
             c.analyzer.char_ngrams = Some(crate::text::NgramRange { min: 3, max: 5 });
