@@ -45,3 +45,13 @@ pub use classifier::{
     Classifier, DataFile, ModelMeta, Prediction, ScoreScratch, MAX_REASONS, MAX_SPANS_PER_REASON,
 };
 pub use error::{Error, ErrorKind, Position, Result};
+
+/// The number of cases a property test runs: `default`, or `PROPTEST_CASES` when set
+/// (for long runs: `PROPTEST_CASES=100000 cargo test --release properties`).
+#[cfg(test)]
+pub(crate) fn test_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

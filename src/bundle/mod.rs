@@ -446,7 +446,7 @@ mod properties {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(300))]
+        #![proptest_config(ProptestConfig::with_cases(crate::test_cases(300)))]
 
         #[test]
         fn scores_are_finite_sum_to_one_and_survive_save_and_load(text in any::<String>()) {

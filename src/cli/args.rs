@@ -252,6 +252,10 @@ pub struct ScoreArgs {
     /// Longest text scored, in bytes; longer text is truncated and the result says so.
     #[arg(long, default_value_t = 1 << 20, value_name = "N")]
     pub max_bytes: usize,
+    /// Stop reading a .gz input that expands more than N times its compressed size (after
+    /// its first 64 MiB): a decompression bomb, not text. 0 turns the check off.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub max_gzip_ratio: u64,
     /// No progress bar and no summary line on standard error.
     #[arg(long, short)]
     pub quiet: bool,

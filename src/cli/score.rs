@@ -13,8 +13,8 @@ use std::time::Instant;
 use anyhow::Context;
 use rayon::prelude::*;
 use redflag::io::{
-    open_input, Fields, InputFormat, InputRecord, ReadItem, ReaderOptions, RecordError,
-    RecordReader,
+    open_input_with, Fields, InputFormat, InputRecord, RatioLimit, ReadItem, ReaderOptions,
+    RecordError, RecordReader,
 };
 use redflag::text::Span;
 use redflag::{Classifier, Prediction, ScoreScratch};
@@ -99,6 +99,10 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
                 &formats,
                 reader_fields,
                 options,
+                RatioLimit {
+                    max_ratio: args.max_gzip_ratio,
+                    ..RatioLimit::default()
+                },
                 &bytes,
                 |b| tx.send(Ok(b)).is_ok(),
             );
@@ -145,11 +149,12 @@ fn read_batches(
     formats: &[InputFormat],
     fields: &Fields,
     options: ReaderOptions,
+    gzip: RatioLimit,
     bytes: &Arc<AtomicU64>,
     mut send: impl FnMut(Batch) -> bool,
 ) -> anyhow::Result<()> {
     for (index, (input, format)) in inputs.iter().zip(formats).enumerate() {
-        let reader = open_input(input)?;
+        let reader = open_input_with(input, gzip)?;
         let counted = CountingReader {
             inner: reader,
             bytes: bytes.clone(),

@@ -257,6 +257,14 @@ impl Selection {
     }
 }
 
+/// The most terms a vocabulary may hold (checked when a model file is loaded).
+pub const MAX_TERMS: usize = 1 << 26;
+
+/// The longest term a vocabulary may hold, in bytes (checked when a model file is loaded;
+/// analysis never produces longer terms, since words over
+/// [`AnalyzerConfig::max_token_bytes`](crate::text::AnalyzerConfig) are dropped).
+pub const MAX_TERM_BYTES: usize = 64 << 10;
+
 /// A fitted vocabulary: terms in column order and a term-hash → column index.
 ///
 /// Columns are ordered by [`term_hash`], so the same corpus and parameters always give the
@@ -309,10 +317,21 @@ impl Vocabulary {
                 df.len()
             )));
         }
-        if terms.len() > u32::MAX as usize {
-            return Err(FeatureError::Inconsistent(
-                "more than 2^32 terms".to_string(),
-            ));
+        if terms.len() > MAX_TERMS {
+            return Err(FeatureError::Inconsistent(format!(
+                "{} terms, more than the limit of {MAX_TERMS}",
+                terms.len()
+            )));
+        }
+        if let Some((i, t)) = terms
+            .iter()
+            .enumerate()
+            .find(|(_, t)| t.len() > MAX_TERM_BYTES)
+        {
+            return Err(FeatureError::Inconsistent(format!(
+                "term {i} is {} bytes long, more than the limit of {MAX_TERM_BYTES}",
+                t.len()
+            )));
         }
         let mut index = FxHashMap::with_capacity_and_hasher(terms.len(), Default::default());
         for (i, t) in terms.iter().enumerate() {
@@ -398,6 +417,21 @@ impl Vocabulary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loading_refuses_oversized_terms() {
+        let ok = Vocabulary::from_terms(vec!["a".repeat(MAX_TERM_BYTES)], vec![1]);
+        assert!(ok.is_ok());
+        let err =
+            Vocabulary::from_terms(vec!["a".into(), "b".repeat(MAX_TERM_BYTES + 1)], vec![1, 1])
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("term 1 is 65537 bytes long"), "{err}");
+        let err = Vocabulary::from_terms(vec!["a".into()], vec![1, 2])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("1 terms but 2 document frequencies"), "{err}");
+    }
 
     fn fit(docs: &[&[&str]], p: &VocabularyParams) -> Result<Vocabulary, FeatureError> {
         let all: Vec<&str> = docs.iter().flat_map(|d| d.iter().copied()).collect();

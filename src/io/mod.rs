@@ -16,11 +16,14 @@
 //! assert!(matches!(&items[2], ReadItem::Bad(e) if e.message.contains("no `text`")));
 //! ```
 
+mod gzip;
 mod line;
 mod reader;
 
+pub use gzip::{LimitedGzReader, RatioLimit};
+
 pub use line::read_bounded_line;
 pub use reader::{
-    open_input, Fields, InputFormat, InputRecord, LabeledRecord, ReadItem, ReaderOptions,
-    RecordError, RecordReader,
+    open_input, open_input_with, Fields, InputFormat, InputRecord, LabeledRecord, ReadItem,
+    ReaderOptions, RecordError, RecordReader,
 };

@@ -5,10 +5,13 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::Serialize;
 
+use super::gzip::RatioLimit;
 use super::line::read_bounded_line;
 use crate::error::{Error, Position, Result};
 
@@ -210,8 +213,14 @@ impl InputRecord {
     }
 }
 
-/// Opens a file (or `-` for standard input) for buffered reading, decompressing `.gz`.
+/// Opens a file (or `-` for standard input) for buffered reading, decompressing `.gz`
+/// under the default [`RatioLimit`].
 pub fn open_input(path: &str) -> Result<Box<dyn BufRead + Send>> {
+    open_input_with(path, RatioLimit::default())
+}
+
+/// [`open_input`] with an explicit limit on how far gzip input may expand.
+pub fn open_input_with(path: &str, gzip: RatioLimit) -> Result<Box<dyn BufRead + Send>> {
     let raw: Box<dyn Read + Send> = if path == "-" {
         Box::new(io::stdin())
     } else {
@@ -220,7 +229,7 @@ pub fn open_input(path: &str) -> Result<Box<dyn BufRead + Send>> {
     if path.to_ascii_lowercase().ends_with(".gz") {
         Ok(Box::new(BufReader::with_capacity(
             1 << 16,
-            flate2::read::MultiGzDecoder::new(BufReader::new(raw)),
+            gzip.reader(raw, path),
         )))
     } else {
         Ok(Box::new(BufReader::with_capacity(1 << 16, raw)))
@@ -234,10 +243,45 @@ enum Inner<R: BufRead> {
         json: bool,
     },
     Csv {
-        reader: csv::Reader<R>,
+        reader: csv::Reader<CsvGuard<R>>,
         record: csv::ByteRecord,
         columns: CsvColumns,
+        /// Bytes handed to the CSV parser, and where the current record began.
+        guard: Arc<GuardState>,
     },
+}
+
+/// Bounds the memory of one CSV record: the `csv` crate buffers a whole record (a quoted
+/// field can span any number of lines), so an unclosed quote would otherwise buffer the
+/// rest of the input. The guard fails the read once a record passes the limit.
+struct CsvGuard<R> {
+    inner: R,
+    state: Arc<GuardState>,
+    limit: u64,
+}
+
+#[derive(Default)]
+struct GuardState {
+    read: AtomicU64,
+    record_start: AtomicU64,
+    tripped: AtomicBool,
+}
+
+impl<R: Read> Read for CsvGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.state.read.load(Ordering::Relaxed);
+        let start = self.state.record_start.load(Ordering::Relaxed);
+        if read.saturating_sub(start) > self.limit {
+            self.state.tripped.store(true, Ordering::Relaxed);
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("a CSV record is longer than {} bytes", self.limit),
+            ));
+        }
+        let n = self.inner.read(buf)?;
+        self.state.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 struct CsvColumns {
@@ -295,14 +339,29 @@ impl<R: BufRead> RecordReader<R> {
                 } else {
                     b','
                 };
+                let guard = Arc::new(GuardState::default());
                 let mut reader = csv::ReaderBuilder::new()
                     .delimiter(delimiter)
                     .flexible(true)
-                    .from_reader(input);
-                let headers = reader
-                    .byte_headers()
-                    .map_err(|e| csv_error(&source, e))?
-                    .clone();
+                    .from_reader(CsvGuard {
+                        inner: input,
+                        state: guard.clone(),
+                        // The parser reads ahead by at most its buffer.
+                        limit: options.max_line_bytes() as u64 + (64 << 10),
+                    });
+                let headers = match reader.byte_headers() {
+                    Ok(h) => h.clone(),
+                    Err(e) if guard.tripped.load(Ordering::Relaxed) => {
+                        return Err(Error::config(format!(
+                            "{}: the CSV header {e}; is a quote left open?",
+                            source.as_deref().unwrap_or("<input>")
+                        )))
+                    }
+                    Err(e) => return Err(csv_error(&source, e)),
+                };
+                guard
+                    .record_start
+                    .store(reader.position().byte(), Ordering::Relaxed);
                 let find = |name: &str| {
                     headers.iter().position(|h| {
                         String::from_utf8_lossy(h)
@@ -335,6 +394,7 @@ impl<R: BufRead> RecordReader<R> {
                     reader,
                     record: csv::ByteRecord::new(),
                     columns,
+                    guard,
                 }
             }
         };
@@ -403,10 +463,20 @@ impl<R: BufRead> RecordReader<R> {
                 reader,
                 record,
                 columns,
+                guard,
             } => {
                 let more = match reader.read_byte_record(record) {
                     Ok(more) => more,
                     Err(e) => {
+                        if guard.tripped.load(Ordering::Relaxed) {
+                            let line = reader.position().line();
+                            return Err(Error::record(
+                                Position::new(self.source.clone(), self.record + 1, line),
+                                format!(
+                                    "{e} (is a quote left open?); the rest of the input cannot be read; raise --max-bytes if the record is real"
+                                ),
+                            ));
+                        }
                         if let csv::ErrorKind::Io(_) = e.kind() {
                             return Err(csv_error(&self.source, e));
                         }
@@ -420,6 +490,9 @@ impl<R: BufRead> RecordReader<R> {
                         })));
                     }
                 };
+                guard
+                    .record_start
+                    .store(reader.position().byte(), Ordering::Relaxed);
                 if !more {
                     return Ok(None);
                 }
@@ -766,5 +839,39 @@ mod tests {
         };
         let err = r.into_labeled().unwrap_err();
         assert_eq!(err.to_string(), "t: record 1 (line 1): no label");
+    }
+
+    /// Regression for the hardening issue: an unclosed quote made the CSV parser buffer
+    /// the rest of the input as one field. Now the record is bounded and the read fails
+    /// with an error naming the record.
+    #[test]
+    fn an_unclosed_csv_quote_does_not_buffer_the_rest_of_the_input() {
+        let head: &[u8] = b"id,text\n1,fine\n2,\"open quote ";
+        let input = io::BufReader::new(head.chain(io::repeat(b'a').take(300 << 20)));
+        let reader = RecordReader::new(
+            input,
+            InputFormat::Csv,
+            Fields::default(),
+            Some("big.csv".into()),
+        )
+        .unwrap();
+        let mut items = Vec::new();
+        let mut error = None;
+        for item in reader {
+            match item {
+                Ok(i) => items.push(i),
+                Err(e) => {
+                    error = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        assert_eq!(items.len(), 1);
+        let error = error.expect("the over-long record is an error");
+        assert!(
+            error.starts_with("big.csv: record 2 (line 3): a CSV record is longer than"),
+            "{error}"
+        );
+        assert!(error.contains("--max-bytes"), "{error}");
     }
 }

@@ -78,16 +78,24 @@ pub enum ConfigError {
     /// `max_token_bytes` is zero.
     #[error("max_token_bytes must be at least 1")]
     ZeroMaxTokenBytes,
+    /// `max_token_bytes` is over [`AnalyzerConfig::MAX_TOKEN_BYTES_LIMIT`].
+    #[error("max_token_bytes is {0}, more than the limit of {limit}", limit = AnalyzerConfig::MAX_TOKEN_BYTES_LIMIT)]
+    MaxTokenBytesTooLarge(usize),
 }
 
 impl AnalyzerConfig {
+    /// The largest `max_token_bytes` accepted: it bounds the length of every term, and so
+    /// the work and memory of analysing one word, even under a hostile model file.
+    pub const MAX_TOKEN_BYTES_LIMIT: usize = 1024;
+
     /// Validates the configuration.
     ///
     /// # Errors
     ///
     /// [`ConfigError::NgramRange`] if an n-gram range is not
-    /// `1 <= min <= max <= 8`, [`ConfigError::ZeroMaxTokenBytes`] if
-    /// `max_token_bytes` is zero.
+    /// `1 <= min <= max <= 8`, [`ConfigError::ZeroMaxTokenBytes`] or
+    /// [`ConfigError::MaxTokenBytesTooLarge`] if `max_token_bytes` is zero or over
+    /// [`Self::MAX_TOKEN_BYTES_LIMIT`].
     pub fn check(&self) -> Result<(), ConfigError> {
         let ranges = [
             ("word_ngrams", Some(self.word_ngrams)),
@@ -106,6 +114,9 @@ impl AnalyzerConfig {
         }
         if self.max_token_bytes == 0 {
             return Err(ConfigError::ZeroMaxTokenBytes);
+        }
+        if self.max_token_bytes > Self::MAX_TOKEN_BYTES_LIMIT {
+            return Err(ConfigError::MaxTokenBytesTooLarge(self.max_token_bytes));
         }
         Ok(())
     }
@@ -819,6 +830,10 @@ mod tests {
             },
             AnalyzerConfig {
                 max_token_bytes: 0,
+                ..AnalyzerConfig::default()
+            },
+            AnalyzerConfig {
+                max_token_bytes: AnalyzerConfig::MAX_TOKEN_BYTES_LIMIT + 1,
                 ..AnalyzerConfig::default()
             },
         ];

@@ -87,7 +87,9 @@ use std::iter;
 
 use caseless::Caseless;
 use serde::{Deserialize, Serialize};
-use unicode_normalization::char::{canonical_combining_class, is_combining_mark};
+use unicode_normalization::char::{
+    canonical_combining_class, decompose_canonical, is_combining_mark,
+};
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::text::scan::Profile;
@@ -504,7 +506,7 @@ impl ScriptContext {
             return ctx;
         }
         for c in text.chars() {
-            if c.is_ascii() || !c.is_alphabetic() || confusable(c).is_some() {
+            if c.is_ascii() || !c.is_alphabetic() || is_lookalike(c) {
                 continue;
             }
             if is_cyrillic(c) {
@@ -515,6 +517,20 @@ impl ScriptContext {
         }
         ctx
     }
+}
+
+/// Is `c` a look-alike as folding will see it: case-folded and decomposed (`Ὼ` is `ω` +
+/// `◌̀`, and `ω` is a look-alike)?
+fn is_lookalike(c: char) -> bool {
+    if confusable(c).is_some() {
+        return true;
+    }
+    let lower = iter::once(c).default_case_fold().next().unwrap_or(c);
+    let mut base = None;
+    decompose_canonical(lower, |d| {
+        base.get_or_insert(d);
+    });
+    confusable(lower).is_some() || base.is_some_and(|b| confusable(b).is_some())
 }
 
 #[inline]
@@ -795,6 +811,7 @@ pub(crate) fn fold_range(
     }
     let FoldBuffers { items, runs, .. } = bufs;
     items.clear();
+    let mut marks = false;
     // Pass 1: case folding.
     for (off, c) in gap.char_indices() {
         let a = start + off;
@@ -809,14 +826,19 @@ pub(crate) fn fold_range(
         } else if c == '\u{130}' {
             items.push(Item { c: 'i', span });
         } else {
+            // Fold, then decompose canonically, so that the later passes see base
+            // letters (`ϊ` is `ι` + diaeresis); `recompose` puts the marks back.
             for f in iter::once(c).default_case_fold() {
-                items.push(Item { c: f, span });
+                decompose_canonical(f, |d| {
+                    marks |= !d.is_ascii();
+                    items.push(Item { c: d, span });
+                });
             }
         }
     }
     // Pass 2: confusables.
     if config.fold_confusables {
-        fold_confusables(items, script);
+        let _ = fold_confusables(items, script);
     }
     // Pass 3: spaced letters.
     if config.join_spaced_letters {
@@ -829,11 +851,64 @@ pub(crate) fn fold_range(
     // Pass 4: leetspeak.
     if config.fold_leet {
         fold_leet(items);
+        // Leet can make a word Latin (`$ῖ` → `sῖ`), which licenses a confusable fold,
+        // which can license more leet: repeat to a fixed point (each round turns at least
+        // one character into an ASCII letter, so this ends; the bound is a safeguard).
+        if config.fold_confusables {
+            for _ in 0..8 {
+                if !fold_confusables(items, script) {
+                    break;
+                }
+                fold_leet(items);
+            }
+        }
     }
-    for it in items.iter() {
-        out.push(it.c, it.span);
+    if marks && config.case_fold {
+        recompose(items, out);
+    } else {
+        for it in items.iter() {
+            out.push(it.c, it.span);
+        }
     }
     GapLayout::Mapped
+}
+
+/// Appends `items` in canonical composition (NFC): each base character with the
+/// combining marks after it is composed where Unicode allows (`i` + `◌̈` + `◌́` → `ḯ`),
+/// so that normalising the output again changes nothing. A composed character maps to
+/// the union of the spans it came from.
+fn recompose(items: &[Item], out: &mut MappedText) {
+    let mut i = 0;
+    let mut cluster = String::new();
+    while i < items.len() {
+        let mut j = i + 1;
+        while j < items.len() && canonical_combining_class(items[j].c) != 0 {
+            j += 1;
+        }
+        // Hangul jamo compose with each other (combining class 0).
+        while j < items.len() && is_hangul_jamo(items[j].c) && is_hangul_jamo(items[j - 1].c) {
+            j += 1;
+        }
+        if j == i + 1 {
+            out.push(items[i].c, items[i].span);
+        } else {
+            cluster.clear();
+            cluster.extend(items[i..j].iter().map(|it| it.c));
+            let span = Span::new(
+                items[i].span.start,
+                items[j - 1].span.end.max(items[i].span.start),
+            );
+            for c in cluster.nfc() {
+                out.push(c, span);
+            }
+        }
+        i = j;
+    }
+}
+
+#[inline]
+fn is_hangul_jamo(c: char) -> bool {
+    matches!(c, '\u{1100}'..='\u{11FF}')
 }
 
 /// How the text [`fold_range`] appended maps to the original.
@@ -928,7 +1003,9 @@ fn fold_ascii(
     GapLayout::Mapped
 }
 
-fn fold_confusables(items: &mut [Item], script: ScriptContext) {
+/// Returns `true` when a character changed.
+fn fold_confusables(items: &mut [Item], script: ScriptContext) -> bool {
+    let mut changed = false;
     let n = items.len();
     let mut i = 0;
     while i < n {
@@ -969,10 +1046,12 @@ fn fold_confusables(items: &mut [Item], script: ScriptContext) {
             for it in word.iter_mut() {
                 if let Some(m) = confusable(it.c) {
                     it.c = m;
+                    changed = true;
                 }
             }
         }
     }
+    changed
 }
 
 #[inline]
@@ -1204,6 +1283,31 @@ mod tests {
         let at = out.as_str().find(needle).expect("needle in output");
         let span = out.original_span(at, at + needle.len());
         &text[span.start..span.end]
+    }
+
+    /// Regression (proptest `normalisation_is_idempotent`): folding left combining marks
+    /// uncomposed, so a second pass changed the text.
+    #[test]
+    fn idempotent_greek_stacked_diacritics() {
+        for s in [
+            "ῗa",
+            "ΐa",
+            "Ϊ\u{301}a",
+            "ǰ",
+            "ῗ",
+            "e\u{301}\u{301}x",
+            "$ῖ ",
+            "sῖ ο",
+            "Ὼ",
+            "ᲀ",
+        ] {
+            let once = norm(s);
+            assert_eq!(norm(&once), once, "{s:?}");
+        }
+        assert_eq!(norm("ΐa"), "ḯa");
+        let text = "xΐa";
+        let out = normalize(text, &NormalizeConfig::default());
+        assert_eq!(orig(text, &out, "ḯ"), "ΐ");
     }
 
     #[test]
