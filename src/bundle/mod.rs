@@ -148,13 +148,21 @@ pub fn write_model(classifier: &Classifier) -> Result<Vec<u8>> {
         logistic: classifier.logistic.clone(),
     };
     let body = postcard::to_stdvec(&payload).map_err(|e| ModelFileError::Decode(e.to_string()))?;
-    let mut out = Vec::with_capacity(HEADER_LEN + body.len());
+    Ok(seal(&body))
+}
+
+/// Wraps an encoded payload in the model-file envelope: magic, version, length and
+/// SHA-256. [`write_model`] uses it; it is public so that fuzzing and tests can build files
+/// whose checksum is right but whose payload is hostile ([`read_model`] must still refuse
+/// them cleanly).
+pub fn seal(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
     out.extend_from_slice(&MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-    out.extend_from_slice(&Sha256::digest(&body));
-    out.extend_from_slice(&body);
-    Ok(out)
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&Sha256::digest(payload));
+    out.extend_from_slice(payload);
+    out
 }
 
 /// Writes a classifier to `path` (atomically: a temporary file renamed into place).
