@@ -207,12 +207,24 @@ pub enum FormatArg {
     Csv,
     /// One document per line.
     Text,
+    /// Apache Parquet (files only).
+    Parquet,
+}
+
+/// Results format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormatArg {
+    /// One JSON object per line.
+    Jsonl,
+    /// Apache Parquet: columns id, input, record, line, label, score_<class>, review,
+    /// reasons (a JSON string), warnings, error.
+    Parquet,
 }
 
 #[derive(Debug, Args)]
 pub struct ColumnArgs {
     /// Input format; by default from the extension (.jsonl/.ndjson/.json, .csv/.tsv, .txt,
-    /// optionally .gz); standard input defaults to JSON Lines.
+    /// optionally .gz; .parquet/.pq); standard input defaults to JSON Lines.
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
     /// Field or column holding the text.
@@ -233,9 +245,13 @@ pub struct ScoreArgs {
     pub model: Option<PathBuf>,
     #[command(flatten)]
     pub columns: ColumnArgs,
-    /// Write results here instead of standard output.
+    /// Write results here instead of standard output (Parquet when the name ends in
+    /// .parquet or .pq).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Results format; by default from the --output extension, else JSON Lines.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub output_format: Option<OutputFormatArg>,
     /// Worker threads; 0 means one per core.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,

@@ -16,7 +16,9 @@ use anyhow::Context;
 use clap::Parser;
 use std::io::Read;
 
-use redflag::io::{open_input, Fields, InputFormat, LabeledRecord, ReadItem, RecordReader};
+use redflag::io::{
+    open_records, Fields, InputFormat, LabeledRecord, RatioLimit, ReadItem, ReaderOptions,
+};
 use redflag::Classifier;
 use sha2::{Digest, Sha256};
 
@@ -100,10 +102,11 @@ fn input_format(input: &str, forced: Option<FormatArg>) -> anyhow::Result<InputF
         Some(FormatArg::Jsonl) => InputFormat::JsonLines,
         Some(FormatArg::Csv) => InputFormat::Csv,
         Some(FormatArg::Text) => InputFormat::Text,
+        Some(FormatArg::Parquet) => InputFormat::Parquet,
         None if input == "-" => InputFormat::JsonLines,
         None => InputFormat::from_path(input).with_context(|| {
             format!(
-                "cannot tell the format of {input} from its extension; use --format jsonl|csv|text"
+                "cannot tell the format of {input} from its extension; use --format jsonl|csv|text|parquet"
             )
         })?,
     })
@@ -147,11 +150,12 @@ pub(crate) fn read_labeled(
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let reader = RecordReader::new(
-        open_input(input)?,
+    let reader = open_records(
+        input,
         format,
         fields.clone(),
-        Some(input.to_string()),
+        ReaderOptions::default(),
+        RatioLimit::default(),
     )?;
     let mut out = Vec::new();
     for item in reader {

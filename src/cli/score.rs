@@ -13,15 +13,15 @@ use std::time::Instant;
 use anyhow::Context;
 use rayon::prelude::*;
 use redflag::io::{
-    open_input_with, Fields, InputFormat, InputRecord, RatioLimit, ReadItem, ReaderOptions,
-    RecordError, RecordReader,
+    open_input_with, open_records, Fields, InputFormat, InputRecord, RatioLimit, ReadItem,
+    ReaderOptions, RecordError, RecordReader, Records, ResultRow, ResultWriter,
 };
 use redflag::text::Span;
 use redflag::{Classifier, Prediction, ScoreScratch};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use super::args::ScoreArgs;
+use super::args::{OutputFormatArg, ScoreArgs};
 use super::{fields, input_format, load_model, set_threads, EXIT_OK, EXIT_RECORD_ERRORS};
 
 /// Records per parallel batch.
@@ -65,12 +65,29 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
         std::fs::metadata(i).with_context(|| format!("cannot read {i}"))?;
     }
     let model = load_model(args.model.as_deref())?;
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(BufWriter::with_capacity(
+    let parquet_out = match (args.output_format, &args.output) {
+        (Some(OutputFormatArg::Parquet), Some(_)) => true,
+        (Some(OutputFormatArg::Parquet), None) => {
+            anyhow::bail!("Parquet results need a file: add --output FILE.parquet")
+        }
+        (Some(OutputFormatArg::Jsonl), _) | (None, None) => false,
+        (None, Some(p)) => {
+            InputFormat::from_path(&p.to_string_lossy()) == Some(InputFormat::Parquet)
+        }
+    };
+    let mut out = match &args.output {
+        Some(p) if parquet_out => Sink::Parquet(
+            ResultWriter::create(p, model.classes())
+                .with_context(|| format!("cannot create {}", p.display()))?,
+        ),
+        Some(p) => Sink::Json(Box::new(BufWriter::with_capacity(
             1 << 16,
             File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        )),
-        None => Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout().lock())),
+        ))),
+        None => Sink::Json(Box::new(BufWriter::with_capacity(
+            1 << 16,
+            std::io::stdout().lock(),
+        ))),
     };
     let started = Instant::now();
     let progress = Progress::new(&inputs, args.quiet);
@@ -81,6 +98,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
         review_only: args.review_only,
         inputs: &inputs,
         queue: args.queue.is_some(),
+        parquet: parquet_out,
     };
     let fields = fields(&args.columns);
     let options = ReaderOptions {
@@ -117,8 +135,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
         }
         Ok(())
     })?;
-    out.flush().context("cannot write results")?;
-    drop(out);
+    out.finish().context("cannot write results")?;
     progress.finish();
     if let Some(path) = &args.queue {
         write_queue(path, &model, &inputs, &mut queue)
@@ -154,18 +171,31 @@ fn read_batches(
     mut send: impl FnMut(Batch) -> bool,
 ) -> anyhow::Result<()> {
     for (index, (input, format)) in inputs.iter().zip(formats).enumerate() {
-        let reader = open_input_with(input, gzip)?;
-        let counted = CountingReader {
-            inner: reader,
-            bytes: bytes.clone(),
+        let records: Records = if *format == InputFormat::Parquet {
+            // Progress counts a Parquet file when it is done.
+            let records = open_records(input, *format, fields.clone(), options, gzip)?;
+            let size = std::fs::metadata(input).map_or(0, |m| m.len());
+            Box::new(records.chain(std::iter::from_fn({
+                let bytes = bytes.clone();
+                move || {
+                    bytes.fetch_add(size, Ordering::Relaxed);
+                    None
+                }
+            })))
+        } else {
+            let reader = open_input_with(input, gzip)?;
+            let counted = CountingReader {
+                inner: reader,
+                bytes: bytes.clone(),
+            };
+            Box::new(RecordReader::with_options(
+                std::io::BufReader::with_capacity(1 << 16, counted),
+                *format,
+                fields.clone(),
+                Some(input.clone()),
+                options,
+            )?)
         };
-        let records = RecordReader::with_options(
-            std::io::BufReader::with_capacity(1 << 16, counted),
-            *format,
-            fields.clone(),
-            Some(input.clone()),
-            options,
-        )?;
         let mut items: Vec<ReadItem> = Vec::with_capacity(BATCH_RECORDS);
         let mut batch_bytes = 0;
         for item in records {
@@ -278,11 +308,44 @@ struct Scorer<'a> {
     review_only: bool,
     inputs: &'a [String],
     queue: bool,
+    /// Build Parquet rows instead of JSON lines.
+    parquet: bool,
 }
 
-/// What one input item became: its output line (if written) and what it counted as.
+/// Where results go.
+enum Sink {
+    Json(Box<dyn Write>),
+    Parquet(ResultWriter),
+}
+
+impl Sink {
+    fn write(&mut self, out: Output) -> anyhow::Result<()> {
+        match (self, out) {
+            (Sink::Json(w), Output::Json(line)) => w.write_all(&line)?,
+            (Sink::Parquet(w), Output::Row(row)) => w.write(row)?,
+            _ => unreachable!("the scorer renders for its sink"),
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> anyhow::Result<()> {
+        match self {
+            Sink::Json(mut w) => w.flush()?,
+            Sink::Parquet(w) => w.finish()?,
+        }
+        Ok(())
+    }
+}
+
+/// One rendered result or error record.
+enum Output {
+    Json(Vec<u8>),
+    Row(ResultRow),
+}
+
+/// What one input item became: its output (if written) and what it counted as.
 struct Rendered {
-    line: Option<Vec<u8>>,
+    line: Option<Output>,
     flagged: bool,
     error: bool,
     queued: Option<QueueEntry>,
@@ -292,7 +355,7 @@ impl Scorer<'_> {
     fn write_batch(
         &self,
         batch: &Batch,
-        out: &mut dyn Write,
+        out: &mut Sink,
         counts: &mut Counts,
         queue: &mut Vec<QueueEntry>,
     ) -> anyhow::Result<()> {
@@ -309,7 +372,7 @@ impl Scorer<'_> {
             counts.errors += r.error as u64;
             counts.flagged += r.flagged as u64;
             if let Some(line) = r.line {
-                out.write_all(&line).context("cannot write results")?;
+                out.write(line).context("cannot write results")?;
             }
             if let Some(mut q) = r.queued {
                 q.order = counts.records;
@@ -328,7 +391,11 @@ impl Scorer<'_> {
     ) -> Rendered {
         match item {
             ReadItem::Bad(e) => Rendered {
-                line: Some(error_line(e, input_name)),
+                line: Some(if self.parquet {
+                    Output::Row(error_row(e, input_name))
+                } else {
+                    Output::Json(error_line(e, input_name))
+                }),
                 flagged: false,
                 error: true,
                 queued: None,
@@ -348,7 +415,7 @@ impl Scorer<'_> {
         }
     }
 
-    fn result_line(&self, r: &InputRecord, p: &Prediction, input_name: Option<&str>) -> Vec<u8> {
+    fn result_line(&self, r: &InputRecord, p: &Prediction, input_name: Option<&str>) -> Output {
         let classes = self.model.classes();
         let mut warnings: Vec<&str> = Vec::new();
         if r.lossy_utf8 {
@@ -375,9 +442,38 @@ impl Scorer<'_> {
                 .collect(),
             warnings,
         };
+        if self.parquet {
+            return Output::Row(ResultRow {
+                id: Some(r.id_string()),
+                input: input_name.map(str::to_string),
+                record: r.position.record,
+                line: r.position.line,
+                label: Some(line.label.to_string()),
+                scores: Some(p.probabilities.clone()),
+                review: Some(p.review),
+                reasons: Some(serde_json::to_string(&line.reasons).expect("reasons serialise")),
+                warnings: (!line.warnings.is_empty()).then(|| line.warnings.join(",")),
+                error: None,
+            });
+        }
         let mut buf = serde_json::to_vec(&line).expect("results serialise");
         buf.push(b'\n');
-        buf
+        Output::Json(buf)
+    }
+}
+
+fn error_row(e: &RecordError, input_name: Option<&str>) -> ResultRow {
+    ResultRow {
+        id: Some(match &e.id {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+            None => e.position.record.to_string(),
+        }),
+        input: input_name.map(str::to_string),
+        record: e.position.record,
+        line: e.position.line,
+        error: Some(e.message.clone()),
+        ..ResultRow::default()
     }
 }
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::dedupe_key;
 use crate::error::{Position, Result};
-use crate::io::{open_input, Fields, InputFormat, ReadItem, RecordReader};
+use crate::io::{open_records, Fields, InputFormat, RatioLimit, ReadItem, ReaderOptions};
 use crate::train::KNOWN_CLASSES;
 
 /// One problem found.
@@ -104,11 +104,12 @@ pub fn check(files: &[String], allowed_labels: &[String]) -> Result<CheckReport>
     let (mut chars, mut words) = (Vec::new(), Vec::new());
     for file in files {
         let format = InputFormat::from_path(file).unwrap_or(InputFormat::JsonLines);
-        let reader = RecordReader::new(
-            open_input(file)?,
+        let reader = open_records(
+            file,
             format,
             Fields::default(),
-            Some(file.clone()),
+            ReaderOptions::default(),
+            RatioLimit::default(),
         )?;
         let mut n = 0;
         for item in reader {

@@ -1,5 +1,5 @@
 //! Reading records: JSON Lines, CSV and plain text (one document per line), optionally
-//! gzip-compressed, from files or standard input.
+//! gzip-compressed, from files or standard input; and Apache Parquet files.
 //!
 //! Readers never stop at a bad record: each input record comes out either as an
 //! [`InputRecord`] or as a [`RecordError`] naming its position and the problem, so
@@ -18,12 +18,14 @@
 
 mod gzip;
 mod line;
+mod parquet;
 mod reader;
 
 pub use gzip::{LimitedGzReader, RatioLimit};
+pub use parquet::{ParquetRecords, ResultRow, ResultWriter};
 
 pub use line::read_bounded_line;
 pub use reader::{
-    open_input, open_input_with, Fields, InputFormat, InputRecord, LabeledRecord, ReadItem,
-    ReaderOptions, RecordError, RecordReader,
+    open_input, open_input_with, open_records, Fields, InputFormat, InputRecord, LabeledRecord,
+    ReadItem, ReaderOptions, RecordError, RecordReader, Records,
 };

@@ -24,13 +24,18 @@ pub enum InputFormat {
     Csv,
     /// One document per line; the line is the text.
     Text,
+    /// Apache Parquet (a file, not a stream): read by [`ParquetRecords`](super::ParquetRecords).
+    Parquet,
 }
 
 impl InputFormat {
     /// The format a file name implies (`.jsonl`, `.ndjson`, `.json`, `.csv`, `.tsv`, `.txt`,
-    /// each optionally followed by `.gz`), or `None`.
+    /// each optionally followed by `.gz`; `.parquet` or `.pq`), or `None`.
     pub fn from_path(path: &str) -> Option<InputFormat> {
         let lower = path.to_ascii_lowercase();
+        if lower.ends_with(".parquet") || lower.ends_with(".pq") {
+            return Some(InputFormat::Parquet);
+        }
         let name = lower.strip_suffix(".gz").unwrap_or(&lower);
         let ext = Path::new(name).extension()?.to_str()?;
         match ext {
@@ -41,9 +46,10 @@ impl InputFormat {
         }
     }
 
-    /// Parses a user-facing name: `jsonl`, `csv` or `text`.
+    /// Parses a user-facing name: `jsonl`, `csv`, `text` or `parquet`.
     pub fn parse(name: &str) -> Option<InputFormat> {
         match name {
+            "parquet" | "pq" => Some(InputFormat::Parquet),
             "jsonl" | "json" | "ndjson" => Some(InputFormat::JsonLines),
             "csv" => Some(InputFormat::Csv),
             "text" | "txt" => Some(InputFormat::Text),
@@ -219,6 +225,40 @@ pub fn open_input(path: &str) -> Result<Box<dyn BufRead + Send>> {
     open_input_with(path, RatioLimit::default())
 }
 
+/// Every record of one input, whatever its format.
+pub type Records = Box<dyn Iterator<Item = Result<ReadItem>> + Send>;
+
+/// Opens one input (a file, or `-` for standard input) as a stream of records: Parquet
+/// through [`ParquetRecords`](super::ParquetRecords), the rest through [`RecordReader`]
+/// over [`open_input_with`].
+pub fn open_records(
+    path: &str,
+    format: InputFormat,
+    fields: Fields,
+    options: ReaderOptions,
+    gzip: RatioLimit,
+) -> Result<Records> {
+    if format == InputFormat::Parquet {
+        if path == "-" {
+            return Err(Error::config(
+                "Parquet cannot be read from standard input (the reader needs to seek); give a file",
+            ));
+        }
+        return Ok(Box::new(super::ParquetRecords::open(
+            Path::new(path),
+            fields,
+            options,
+        )?));
+    }
+    Ok(Box::new(RecordReader::with_options(
+        open_input_with(path, gzip)?,
+        format,
+        fields,
+        Some(path.to_string()),
+        options,
+    )?))
+}
+
 /// [`open_input`] with an explicit limit on how far gzip input may expand.
 pub fn open_input_with(path: &str, gzip: RatioLimit) -> Result<Box<dyn BufRead + Send>> {
     let raw: Box<dyn Read + Send> = if path == "-" {
@@ -324,6 +364,12 @@ impl<R: BufRead> RecordReader<R> {
         options: ReaderOptions,
     ) -> Result<Self> {
         let inner = match format {
+            InputFormat::Parquet => {
+                return Err(Error::config(format!(
+                    "{}: Parquet is read with ParquetRecords (or open_records), not from a stream",
+                    source.as_deref().unwrap_or("<input>")
+                )))
+            }
             InputFormat::JsonLines | InputFormat::Text => Inner::Lines {
                 reader: input,
                 buf: Vec::new(),
@@ -560,7 +606,7 @@ fn decode(bytes: &[u8]) -> (Cow<'_, str>, bool) {
     }
 }
 
-fn truncate(mut text: String, max: usize) -> (String, bool) {
+pub(super) fn truncate(mut text: String, max: usize) -> (String, bool) {
     if text.len() <= max {
         return (text, false);
     }
