@@ -1041,3 +1041,224 @@ fn the_shipped_default_card_describes_the_embedded_model() {
         .expect("models/default.card.md is shipped");
     assert!(card.contains(sha), "models/default.card.md was not generated from the embedded model; run datasets/build-default-model.sh");
 }
+
+/// Writes `tests/fixtures/train.jsonl` as Parquet with an integer id column, a `body` text
+/// column with one null, and the labels; returns the path and the records' texts.
+fn parquet_fixture(dir: &Path, null_row: Option<usize>) -> (PathBuf, Vec<Option<String>>) {
+    use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(fixture("train.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut texts: Vec<Option<String>> = records
+        .iter()
+        .map(|r| r["text"].as_str().map(str::to_string))
+        .collect();
+    if let Some(i) = null_row {
+        texts[i] = None;
+    }
+    let labels: Vec<Option<&str>> = records.iter().map(|r| r["label"].as_str()).collect();
+    let ids: Vec<i64> = (0..records.len() as i64).map(|i| 1000 + i).collect();
+    let batch = RecordBatch::try_from_iter([
+        ("post_id", Arc::new(Int64Array::from(ids)) as ArrayRef),
+        (
+            "body",
+            Arc::new(StringArray::from(texts.clone())) as ArrayRef,
+        ),
+        ("label", Arc::new(StringArray::from(labels)) as ArrayRef),
+    ])
+    .unwrap();
+    let path = dir.join(if null_row.is_some() {
+        "posts-null.parquet"
+    } else {
+        "posts.parquet"
+    });
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(7))
+        .build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&path).unwrap(),
+        batch.schema(),
+        Some(props),
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    (path, texts)
+}
+
+#[test]
+fn parquet_in_and_out_matches_json_lines_scoring() {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float64Type, UInt64Type};
+    use arrow_array::Array;
+    let dir = tempfile::tempdir().unwrap();
+    let (input, texts) = parquet_fixture(dir.path(), Some(5));
+    let out = dir.path().join("results.parquet");
+    let o = score(
+        &[
+            input.to_str().unwrap(),
+            "--text-column",
+            "body",
+            "--id-column",
+            "post_id",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "one error record: {}", stderr(&o));
+    // The same texts as JSON Lines, scored the ordinary way.
+    let jsonl: String = texts
+        .iter()
+        .flatten()
+        .map(|t| serde_json::json!({ "text": t }).to_string() + "\n")
+        .collect();
+    let expected = stdout_json(&score(&[], Some(jsonl.as_bytes())));
+    let file = std::fs::File::open(&out).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let (mut rows, mut errors, mut scored) = (0usize, 0usize, 0usize);
+    for batch in reader {
+        let batch = batch.unwrap();
+        let id = batch
+            .column_by_name("id")
+            .unwrap()
+            .as_string::<i32>()
+            .clone();
+        let record = batch
+            .column_by_name("record")
+            .unwrap()
+            .as_primitive::<UInt64Type>()
+            .clone();
+        let error = batch
+            .column_by_name("error")
+            .unwrap()
+            .as_string::<i32>()
+            .clone();
+        let label = batch
+            .column_by_name("label")
+            .unwrap()
+            .as_string::<i32>()
+            .clone();
+        let reasons = batch
+            .column_by_name("reasons")
+            .unwrap()
+            .as_string::<i32>()
+            .clone();
+        for i in 0..batch.num_rows() {
+            assert_eq!(id.value(i), (1000 + rows).to_string());
+            assert_eq!(record.value(i), rows as u64 + 1);
+            if texts[rows].is_none() {
+                assert!(
+                    error.value(i).contains("`body` column is null"),
+                    "{}",
+                    error.value(i)
+                );
+                assert!(label.is_null(i));
+                errors += 1;
+            } else {
+                let want = &expected[scored];
+                assert!(error.is_null(i));
+                assert_eq!(label.value(i), want["label"].as_str().unwrap());
+                for (class, p) in want["scores"].as_object().unwrap() {
+                    let col = batch
+                        .column_by_name(&format!("score_{class}"))
+                        .unwrap()
+                        .as_primitive::<Float64Type>();
+                    assert_eq!(col.value(i), p.as_f64().unwrap(), "row {rows} {class}");
+                }
+                let r: serde_json::Value = serde_json::from_str(reasons.value(i)).unwrap();
+                assert_eq!(r, want["reasons"]);
+                scored += 1;
+            }
+            rows += 1;
+        }
+    }
+    assert_eq!((rows, errors), (texts.len(), 1));
+
+    // Parquet results need a file; Parquet cannot come from standard input.
+    let o = score(&["--output-format", "parquet"], Some(b""));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--output FILE.parquet"),
+        "{}",
+        stderr(&o)
+    );
+    let o = score(&["-", "--format", "parquet"], Some(b""));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("standard input"), "{}", stderr(&o));
+    // A missing column names the columns there are.
+    let o = score(&[input.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("columns: post_id, body, label"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn evaluate_and_train_read_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    let (clean, _) = parquet_fixture(dir.path(), None);
+    let (with_null, _) = parquet_fixture(dir.path(), Some(5));
+    let model = fixture_model().to_str().unwrap().to_string();
+    let evaluate = |data: &Path, out: &str| {
+        run(
+            &[
+                "evaluate",
+                "--model",
+                &model,
+                "--data",
+                data.to_str().unwrap(),
+                "--text-column",
+                "body",
+                "--out",
+                dir.path().join(out).to_str().unwrap(),
+                "--resamples",
+                "20",
+            ],
+            None,
+        )
+    };
+    let o = evaluate(&clean, "r1");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r1").join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["records"], 23, "{report}");
+    // The null text is an error naming the row.
+    let o = evaluate(&with_null, "r2");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("posts-null.parquet: record 6 (line 6): the `body` column is null"),
+        "{}",
+        stderr(&o)
+    );
+    let config = fixture_config(dir.path());
+    let out = dir.path().join("m.rfm");
+    let o = run(
+        &[
+            "train",
+            "--data",
+            clean.to_str().unwrap(),
+            "--text-column",
+            "body",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["inspect", out.to_str().unwrap()], None);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["header"]["meta"]["rows"], 23, "{v}");
+}
