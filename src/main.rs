@@ -3,6 +3,8 @@
 //! their causes. Exit codes: 0 all records scored, 1 some records were error records,
 //! 2 usage, I/O or model error.
 
+#![forbid(unsafe_code)]
+
 mod cli;
 
 fn main() -> std::process::ExitCode {

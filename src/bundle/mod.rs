@@ -124,9 +124,30 @@ pub struct ModelHeader {
 #[derive(Serialize, Deserialize)]
 struct Payload {
     header_json: String,
-    vocabulary: Vocabulary,
+    vocabulary: RawVocabulary,
     tfidf: TfIdf,
     logistic: LogisticModel,
+}
+
+/// The vocabulary as stored (the same bytes as [`Vocabulary`]'s own serde form). It is
+/// decoded raw and checked by [`Vocabulary::from_terms`] afterwards, so that a refused
+/// vocabulary gets an error that says why (postcard drops the messages of errors raised
+/// inside deserialisation).
+#[derive(Serialize, Deserialize)]
+struct RawVocabulary {
+    terms: Vec<String>,
+    df: Vec<u64>,
+}
+
+impl From<&Vocabulary> for RawVocabulary {
+    fn from(v: &Vocabulary) -> Self {
+        RawVocabulary {
+            terms: v.terms().to_vec(),
+            df: (0..v.len())
+                .map(|i| v.doc_frequency(i).unwrap_or(0))
+                .collect(),
+        }
+    }
 }
 
 /// Serialises a classifier into model-file bytes. Deterministic: the same classifier
@@ -143,7 +164,7 @@ pub fn write_model(classifier: &Classifier) -> Result<Vec<u8>> {
     let payload = Payload {
         header_json: serde_json::to_string_pretty(&header)
             .map_err(|e| ModelFileError::Decode(e.to_string()))?,
-        vocabulary: classifier.vectorizer.vocabulary().clone(),
+        vocabulary: classifier.vectorizer.vocabulary().into(),
         tfidf: classifier.vectorizer.tfidf().clone(),
         logistic: classifier.logistic.clone(),
     };
@@ -257,7 +278,9 @@ pub fn read_model(bytes: &[u8]) -> Result<Classifier> {
     }
     let invalid = |e: Error| -> Error { ModelFileError::Invalid(e.to_string()).into() };
     let analyzer = Analyzer::new(header.config.analyzer.clone()).map_err(|e| invalid(e.into()))?;
-    let vectorizer = Vectorizer::from_parts(analyzer, payload.vocabulary, payload.tfidf)
+    let vocabulary = Vocabulary::from_terms(payload.vocabulary.terms, payload.vocabulary.df)
+        .map_err(|e| invalid(e.into()))?;
+    let vectorizer = Vectorizer::from_parts(analyzer, vocabulary, payload.tfidf)
         .map_err(|e| invalid(e.into()))?;
     Classifier::from_parts(
         header.classes,
@@ -427,6 +450,64 @@ mod tests {
         bytes.extend_from_slice(&Sha256::digest(&body));
         bytes.extend_from_slice(&body);
         assert!(matches!(model_error(&bytes), ModelFileError::Decode(_)));
+        assert_eq!(seal(&body), bytes);
+    }
+
+    /// Hostile payloads behind a valid checksum: a length prefix claiming billions of
+    /// elements must fail on the missing bytes, not allocate them; an analyser setting
+    /// that would make every word expensive, and an over-long vocabulary term, are refused.
+    #[test]
+    fn hostile_sealed_payloads_are_refused_without_huge_allocations() {
+        // header_json claims a string of 2^63 bytes.
+        let huge_len = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f];
+        assert!(matches!(
+            model_error(&seal(&huge_len)),
+            ModelFileError::Decode(_)
+        ));
+        let model = tiny();
+        let payload = |header_json: String, vocabulary: &Vocabulary| {
+            seal(
+                &postcard::to_stdvec(&Payload {
+                    header_json,
+                    vocabulary: vocabulary.into(),
+                    tfidf: model.vectorizer.tfidf().clone(),
+                    logistic: model.logistic.clone(),
+                })
+                .unwrap(),
+            )
+        };
+        let header = |m: &Classifier| {
+            serde_json::to_value(ModelHeader {
+                format: "redflag-model".into(),
+                classes: m.classes.clone(),
+                review: m.review.clone(),
+                calibration: m.calibration,
+                config: m.config.clone(),
+                meta: m.meta.clone(),
+            })
+            .unwrap()
+        };
+        let vocabulary = model.vectorizer.vocabulary().clone();
+        // Sanity: the honest parts load.
+        assert!(read_model(&payload(header(&model).to_string(), &vocabulary)).is_ok());
+        let mut h = header(&model);
+        h["config"]["analyzer"]["max_token_bytes"] = serde_json::json!(1u64 << 40);
+        let err = model_error(&payload(h.to_string(), &vocabulary));
+        assert!(err.to_string().contains("max_token_bytes"), "{err}");
+        // A term over the limit, smuggled in through the serialised form.
+        let mut terms: Vec<String> = (0..vocabulary.len())
+            .map(|i| vocabulary.term(i).unwrap().to_string())
+            .collect();
+        terms[0] = "x".repeat(crate::features::MAX_TERM_BYTES + 1);
+        let body = postcard::to_stdvec(&(
+            header(&model).to_string(),
+            (terms, vec![1u64; vocabulary.len()]),
+            model.vectorizer.tfidf().clone(),
+            model.logistic.clone(),
+        ))
+        .unwrap();
+        let err = model_error(&seal(&body));
+        assert!(err.to_string().contains("more than the limit"), "{err}");
     }
 }
 
@@ -479,6 +560,28 @@ mod properties {
             let mut used = ScoreScratch::default();
             let _ = model.score(&a, &mut used, true);
             prop_assert_eq!(model.score(&b, &mut used, true), alone);
+        }
+
+        #[test]
+        fn scores_do_not_depend_on_input_order_or_thread_count(
+            texts in prop::collection::vec(any::<String>(), 1..24),
+            threads in 1usize..4,
+        ) {
+            use rayon::prelude::*;
+            let (model, _) = models();
+            let mut scratch = ScoreScratch::default();
+            let in_order: Vec<_> = texts.iter().map(|t| model.score(t, &mut scratch, true)).collect();
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let reversed: Vec<_> = pool.install(|| {
+                texts
+                    .par_iter()
+                    .rev()
+                    .map_init(ScoreScratch::default, |s, t| model.score(t, s, true))
+                    .collect()
+            });
+            for (i, p) in reversed.iter().rev().enumerate() {
+                prop_assert_eq!(p, &in_order[i]);
+            }
         }
     }
 }
