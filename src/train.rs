@@ -502,13 +502,17 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("review.threshold"));
-        let mut c = TrainConfig::default();
-        c.classes = vec!["a".into(), "a".into()];
+        let c = TrainConfig {
+            classes: vec!["a".into(), "a".into()],
+            ..TrainConfig::default()
+        };
         assert!(c.check().unwrap_err().to_string().contains("twice"));
         let err = TrainConfig::from_toml("[features]\nmin_dff = 2\n").unwrap_err();
         assert!(err.to_string().contains("min_dff"), "{err}");
-        let mut c = TrainConfig::default();
-        c.classes = vec!["x".into(), "y".into()];
+        let c = TrainConfig {
+            classes: vec!["x".into(), "y".into()],
+            ..TrainConfig::default()
+        };
         let err = c.check().unwrap().fit(&[rec("t", "z")]).unwrap_err();
         assert!(err.to_string().contains("\"z\""), "{err}");
     }

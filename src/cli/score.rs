@@ -76,10 +76,10 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
         }
     };
     let mut out = match &args.output {
-        Some(p) if parquet_out => Sink::Parquet(
+        Some(p) if parquet_out => Sink::Parquet(Box::new(
             ResultWriter::create(p, model.classes())
                 .with_context(|| format!("cannot create {}", p.display()))?,
-        ),
+        )),
         Some(p) => Sink::Json(Box::new(BufWriter::with_capacity(
             1 << 16,
             File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
@@ -315,7 +315,7 @@ struct Scorer<'a> {
 /// Where results go.
 enum Sink {
     Json(Box<dyn Write>),
-    Parquet(ResultWriter),
+    Parquet(Box<ResultWriter>),
 }
 
 impl Sink {

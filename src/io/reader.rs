@@ -283,7 +283,7 @@ enum Inner<R: BufRead> {
         json: bool,
     },
     Csv {
-        reader: csv::Reader<CsvGuard<R>>,
+        reader: Box<csv::Reader<CsvGuard<R>>>,
         record: csv::ByteRecord,
         columns: CsvColumns,
         /// Bytes handed to the CSV parser, and where the current record began.
@@ -437,7 +437,7 @@ impl<R: BufRead> RecordReader<R> {
                     group: find(&fields.group),
                 };
                 Inner::Csv {
-                    reader,
+                    reader: Box::new(reader),
                     record: csv::ByteRecord::new(),
                     columns,
                     guard,
@@ -829,7 +829,7 @@ mod tests {
         assert!(r.truncated);
         assert_eq!(r.text, "éé");
         let mut line = b"{\"text\":\"".to_vec();
-        line.extend(std::iter::repeat(b'a').take(70 << 20));
+        line.extend(std::iter::repeat_n(b'a', 70 << 20));
         line.extend_from_slice(b"\"}\n{\"text\":\"next\"}\n");
         let items = read(&line, InputFormat::JsonLines, opts);
         assert!(error(&items[0]).message.contains("longer than"));

@@ -128,8 +128,10 @@ mod properties {
 
         #[test]
         fn every_span_lies_inside_the_text_on_char_boundaries(text in adversarial()) {
-            let mut config = AnalyzerConfig::default();
-            config.char_ngrams = Some(NgramRange { min: 3, max: 5 });
+            let config = AnalyzerConfig {
+                char_ngrams: Some(NgramRange { min: 3, max: 5 }),
+                ..AnalyzerConfig::default()
+            };
             let analyzer = Analyzer::new(config).unwrap();
             let mut scratch = Scratch::default();
             analyzer.for_each_term(&text, &mut scratch, |term, _, span| {
