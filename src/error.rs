@@ -76,6 +76,14 @@ pub enum ErrorKind {
         /// What is wrong with it, in words a user can act on.
         problem: String,
     },
+    /// An input cannot be read as its format (not a Parquet file, a column missing, ...).
+    #[error("{input}: {problem}")]
+    Input {
+        /// The input, as named on the command line.
+        input: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// A configuration value is invalid (the message names the field).
     #[error("invalid configuration: {0}")]
     Config(String),
@@ -127,6 +135,15 @@ impl Error {
     /// An I/O error on `path`.
     pub fn io(path: Option<PathBuf>, source: std::io::Error) -> Self {
         ErrorKind::Io { path, source }.into()
+    }
+
+    /// An input that cannot be read as its format.
+    pub fn input(input: impl Into<String>, problem: impl Into<String>) -> Self {
+        ErrorKind::Input {
+            input: input.into(),
+            problem: problem.into(),
+        }
+        .into()
     }
 
     /// An invalid configuration value.

@@ -88,18 +88,20 @@ impl ParquetRecords {
     pub fn open(path: &Path, fields: Fields, options: ReaderOptions) -> Result<Self> {
         let source = path.display().to_string();
         let file = File::open(path).map_err(|e| Error::io(Some(path.to_path_buf()), e))?;
-        let parquet_error =
-            |e: parquet::errors::ParquetError| Error::config(format!("{source}: {e}"));
+        let parquet_error = |e: parquet::errors::ParquetError| Error::input(&source, e.to_string());
         let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error)?;
         let schema = builder.schema().clone();
         let find = |name: &str| schema.fields().iter().position(|f| f.name() == name);
         let Some(text) = find(&fields.text) else {
             let found: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-            return Err(Error::config(format!(
-                "{source}: the Parquet file has no column named {:?} (columns: {}); name the text column with --text-column",
-                fields.text,
-                found.join(", ")
-            )));
+            return Err(Error::input(
+                &source,
+                format!(
+                    "the Parquet file has no column named {:?} (columns: {}); name the text column with --text-column",
+                    fields.text,
+                    found.join(", ")
+                ),
+            ));
         };
         check_stringish(&schema, text, &source)?;
         let mut roots = vec![text];
@@ -138,15 +140,14 @@ impl ParquetRecords {
         let Some(batch) = self.reader.next() else {
             return Ok(false);
         };
-        let batch =
-            batch.map_err(|e| Error::config(format!("{}: cannot decode: {e}", self.source)))?;
+        let batch = batch.map_err(|e| Error::input(&self.source, format!("cannot decode: {e}")))?;
         self.row += self.batch.as_ref().map_or(0, |b| b.len as u64);
         let column = |name: &str| batch.column_by_name(name).cloned();
         let Some(text) = column(&self.fields.text) else {
-            return Err(Error::config(format!(
-                "{}: a row group has no column {:?}",
-                self.source, self.fields.text
-            )));
+            return Err(Error::input(
+                &self.source,
+                format!("a row group has no column {:?}", self.fields.text),
+            ));
         };
         self.batch = Some(Columns {
             len: batch.num_rows(),
@@ -238,11 +239,14 @@ fn check_stringish(schema: &Schema, index: usize, source: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::config(format!(
-            "{source}: the text column {:?} has type {}, not a string type",
-            field.name(),
-            field.data_type()
-        )))
+        Err(Error::input(
+            source,
+            format!(
+                "the text column {:?} has type {}, not a string type",
+                field.name(),
+                field.data_type()
+            ),
+        ))
     }
 }
 
