@@ -1262,3 +1262,39 @@ fn evaluate_and_train_read_parquet() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["header"]["meta"]["rows"], 23, "{v}");
 }
+
+#[test]
+fn a_gzip_bomb_stops_with_an_error_naming_the_file_and_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bomb.jsonl.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(b"{\"text\": \"fine\"}\n").unwrap();
+    let zeros = vec![b' '; 1 << 20];
+    for _ in 0..80 {
+        gz.write_all(&zeros).unwrap();
+    }
+    std::fs::write(&path, gz.finish().unwrap()).unwrap();
+    let o = score(&[path.to_str().unwrap(), "--quiet"], None);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("bomb.jsonl.gz") && err.contains("--max-gzip-ratio"),
+        "{err}"
+    );
+    // The record before the bomb was scored and written.
+    assert_eq!(stdout_json(&o).len(), 1);
+    // Turned off, the same file reads to its end: the 80 MiB line is over the line limit,
+    // so it is an error record, read past without being buffered.
+    let o = score(
+        &[path.to_str().unwrap(), "--quiet", "--max-gzip-ratio", "0"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout_json(&o);
+    assert_eq!(out.len(), 2);
+    assert!(
+        out[1]["error"].as_str().unwrap().contains("longer than"),
+        "{}",
+        out[1]
+    );
+}

@@ -199,7 +199,19 @@ fn read_batches(
         let mut items: Vec<ReadItem> = Vec::with_capacity(BATCH_RECORDS);
         let mut batch_bytes = 0;
         for item in records {
-            let item = item?;
+            let item = match item {
+                Ok(item) => item,
+                Err(e) => {
+                    // What was read before the failure is still scored and written.
+                    if !items.is_empty() {
+                        let _ = send(Batch {
+                            input: index,
+                            items,
+                        });
+                    }
+                    return Err(e.into());
+                }
+            };
             if let ReadItem::Record(r) = &item {
                 batch_bytes += r.text.len();
             }
