@@ -18,6 +18,7 @@ fi
 if [ ! -x "$redflag" ]; then
     (cd "$root" && cargo build --release --quiet)
 fi
+redflag=$(cd "$(dirname "$redflag")" && pwd)/$(basename "$redflag")
 venv=${REDFLAG_SPARK_VENV:-${TMPDIR:-/tmp}/redflag-spark-venv}
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import pyspark" 2>/dev/null; then
     python3 -m venv "$venv"
