@@ -453,6 +453,28 @@ mod tests {
         assert_eq!(seal(&body), bytes);
     }
 
+    #[test]
+    fn an_oversized_file_is_refused_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.rfm");
+        // Sparse: no disk space, and load_model must not read it.
+        let f = std::fs::File::create(&path).unwrap();
+        f.set_len(MAX_MODEL_BYTES + HEADER_LEN as u64 + 1).unwrap();
+        let err = load_model(&path).unwrap_err();
+        assert!(
+            matches!(
+                err.kind(),
+                crate::ErrorKind::ModelFile(ModelFileError::TooLarge { .. })
+            ),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("more than the 1073741824-byte limit"),
+            "{err}"
+        );
+    }
+
     /// Hostile payloads behind a valid checksum: a length prefix claiming billions of
     /// elements must fail on the missing bytes, not allocate them; an analyser setting
     /// that would make every word expensive, and an over-long vocabulary term, are refused.
