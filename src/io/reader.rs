@@ -526,6 +526,9 @@ impl<R: BufRead> RecordReader<R> {
                         if let csv::ErrorKind::Io(_) = e.kind() {
                             return Err(csv_error(&self.source, e));
                         }
+                        guard
+                            .record_start
+                            .store(reader.position().byte(), Ordering::Relaxed);
                         self.record += 1;
                         let line = e.position().map_or(self.line + 1, |p| p.line());
                         self.line = line;
