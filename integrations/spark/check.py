@@ -19,7 +19,6 @@ import sys
 import time
 
 from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
 
 redflag, fixture, work = sys.argv[1:4]
 here = os.path.dirname(os.path.abspath(__file__))
