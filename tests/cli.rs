@@ -1125,31 +1125,21 @@ fn parquet_in_and_out_matches_json_lines_scoring() {
     let (mut rows, mut errors, mut scored) = (0usize, 0usize, 0usize);
     for batch in reader {
         let batch = batch.unwrap();
-        let id = batch
-            .column_by_name("id")
-            .unwrap()
-            .as_string::<i32>()
-            .clone();
-        let record = batch
-            .column_by_name("record")
-            .unwrap()
-            .as_primitive::<UInt64Type>()
-            .clone();
-        let error = batch
-            .column_by_name("error")
-            .unwrap()
-            .as_string::<i32>()
-            .clone();
-        let label = batch
-            .column_by_name("label")
-            .unwrap()
-            .as_string::<i32>()
-            .clone();
-        let reasons = batch
-            .column_by_name("reasons")
-            .unwrap()
-            .as_string::<i32>()
-            .clone();
+        let column = |name: &str| batch.column_by_name(name).unwrap().clone();
+        let (id, error, label, reasons) = (
+            column("id"),
+            column("error"),
+            column("label"),
+            column("reasons"),
+        );
+        let (id, error, label, reasons) = (
+            id.as_string::<i32>(),
+            error.as_string::<i32>(),
+            label.as_string::<i32>(),
+            reasons.as_string::<i32>(),
+        );
+        let record = column("record");
+        let record = record.as_primitive::<UInt64Type>();
         for i in 0..batch.num_rows() {
             assert_eq!(id.value(i), (1000 + rows).to_string());
             assert_eq!(record.value(i), rows as u64 + 1);

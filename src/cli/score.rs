@@ -476,11 +476,7 @@ impl Scorer<'_> {
 
 fn error_row(e: &RecordError, input_name: Option<&str>) -> ResultRow {
     ResultRow {
-        id: Some(match &e.id {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(v) => v.to_string(),
-            None => e.position.record.to_string(),
-        }),
+        id: Some(e.id_string()),
         input: input_name.map(str::to_string),
         record: e.position.record,
         line: e.position.line,

@@ -27,8 +27,6 @@
 //! ```
 
 use std::io::{self, Read};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 /// The most a gzip input may expand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,14 +53,12 @@ impl RatioLimit {
     /// written by `pigz` or concatenated `.gz` files are read whole). `name` appears in the
     /// error.
     pub fn reader<R: Read>(self, compressed: R, name: &str) -> LimitedGzReader<R> {
-        let read = Arc::new(AtomicU64::new(0));
         let counted = Counted {
             inner: compressed,
-            read: read.clone(),
+            read: 0,
         };
         LimitedGzReader {
             decoder: flate2::read::MultiGzDecoder::new(io::BufReader::new(counted)),
-            compressed: read,
             produced: 0,
             limit: self,
             name: name.to_string(),
@@ -70,15 +66,16 @@ impl RatioLimit {
     }
 }
 
+/// Counts the compressed bytes the decoder has pulled.
 struct Counted<R> {
     inner: R,
-    read: Arc<AtomicU64>,
+    read: u64,
 }
 
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        self.read += n as u64;
         Ok(n)
     }
 }
@@ -86,7 +83,6 @@ impl<R: Read> Read for Counted<R> {
 /// A gzip decoder that fails once its output passes the [`RatioLimit`].
 pub struct LimitedGzReader<R: Read> {
     decoder: flate2::read::MultiGzDecoder<io::BufReader<Counted<R>>>,
-    compressed: Arc<AtomicU64>,
     produced: u64,
     limit: RatioLimit,
     name: String,
@@ -97,7 +93,7 @@ impl<R: Read> Read for LimitedGzReader<R> {
         let n = self.decoder.read(buf)?;
         self.produced += n as u64;
         if self.limit.max_ratio > 0 && self.produced > self.limit.floor_bytes {
-            let compressed = self.compressed.load(Ordering::Relaxed).max(1);
+            let compressed = self.decoder.get_ref().get_ref().read.max(1);
             if self.produced > compressed.saturating_mul(self.limit.max_ratio) {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,

@@ -556,15 +556,11 @@ mod tests {
         assert!(err.contains("has type Int64, not a string type"), "{err}");
         let bad = dir.path().join("bad.parquet");
         std::fs::write(&bad, b"{\"text\": \"not parquet\"}\n").unwrap();
-        let err = ParquetRecords::open(&bad, fields_text(), ReaderOptions::default())
+        let err = ParquetRecords::open(&bad, Fields::default(), ReaderOptions::default())
             .err()
             .unwrap()
             .to_string();
         assert!(err.starts_with(&format!("{}: ", bad.display())), "{err}");
-    }
-
-    fn fields_text() -> Fields {
-        Fields::default()
     }
 
     #[test]

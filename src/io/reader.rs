@@ -5,8 +5,6 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::Serialize;
@@ -151,6 +149,23 @@ pub struct RecordError {
     pub message: String,
 }
 
+impl RecordError {
+    /// The id as a string: the given id, else the 1-based record number.
+    pub fn id_string(&self) -> String {
+        id_string(&self.id, &self.position)
+    }
+}
+
+/// A record's id as text: strings as they are, other JSON values as JSON, and the 1-based
+/// record number when there is no id.
+fn id_string(id: &Option<serde_json::Value>, position: &Position) -> String {
+    match id {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+        None => position.record.to_string(),
+    }
+}
+
 impl fmt::Display for RecordError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.position, self.message)
@@ -195,11 +210,7 @@ pub struct LabeledRecord {
 impl InputRecord {
     /// The id as a string: the given id, else the 1-based record number.
     pub fn id_string(&self) -> String {
-        match &self.id {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(v) => v.to_string(),
-            None => self.position.record.to_string(),
-        }
+        id_string(&self.id, &self.position)
     }
 
     /// Converts into a labelled record, or an error naming the record when it has no label.
@@ -286,8 +297,6 @@ enum Inner<R: BufRead> {
         reader: Box<csv::Reader<CsvGuard<R>>>,
         record: csv::ByteRecord,
         columns: CsvColumns,
-        /// Bytes handed to the CSV parser, and where the current record began.
-        guard: Arc<GuardState>,
     },
 }
 
@@ -296,32 +305,34 @@ enum Inner<R: BufRead> {
 /// rest of the input. The guard fails the read once a record passes the limit.
 struct CsvGuard<R> {
     inner: R,
-    state: Arc<GuardState>,
     limit: u64,
-}
-
-#[derive(Default)]
-struct GuardState {
-    read: AtomicU64,
-    record_start: AtomicU64,
-    tripped: AtomicBool,
+    /// Bytes handed to the parser.
+    read: u64,
+    /// Where the current record began (set after each record from the parser's position).
+    record_start: u64,
+    /// The limit was hit.
+    tripped: bool,
 }
 
 impl<R: Read> Read for CsvGuard<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let read = self.state.read.load(Ordering::Relaxed);
-        let start = self.state.record_start.load(Ordering::Relaxed);
-        if read.saturating_sub(start) > self.limit {
-            self.state.tripped.store(true, Ordering::Relaxed);
+        if self.read.saturating_sub(self.record_start) > self.limit {
+            self.tripped = true;
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!("a CSV record is longer than {} bytes", self.limit),
             ));
         }
         let n = self.inner.read(buf)?;
-        self.state.read.fetch_add(n as u64, Ordering::Relaxed);
+        self.read += n as u64;
         Ok(n)
     }
+}
+
+/// Starts the guard's count for the next record at the parser's position.
+fn next_csv_record<R: Read>(reader: &mut csv::Reader<CsvGuard<R>>) {
+    let at = reader.position().byte();
+    reader.get_mut().record_start = at;
 }
 
 struct CsvColumns {
@@ -385,19 +396,20 @@ impl<R: BufRead> RecordReader<R> {
                 } else {
                     b','
                 };
-                let guard = Arc::new(GuardState::default());
                 let mut reader = csv::ReaderBuilder::new()
                     .delimiter(delimiter)
                     .flexible(true)
                     .from_reader(CsvGuard {
                         inner: input,
-                        state: guard.clone(),
                         // The parser reads ahead by at most its buffer.
                         limit: options.max_line_bytes() as u64 + (64 << 10),
+                        read: 0,
+                        record_start: 0,
+                        tripped: false,
                     });
-                let headers = match reader.byte_headers() {
-                    Ok(h) => h.clone(),
-                    Err(e) if guard.tripped.load(Ordering::Relaxed) => {
+                let headers = match reader.byte_headers().cloned() {
+                    Ok(h) => h,
+                    Err(e) if reader.get_ref().tripped => {
                         return Err(Error::config(format!(
                             "{}: the CSV header {e}; is a quote left open?",
                             source.as_deref().unwrap_or("<input>")
@@ -405,9 +417,7 @@ impl<R: BufRead> RecordReader<R> {
                     }
                     Err(e) => return Err(csv_error(&source, e)),
                 };
-                guard
-                    .record_start
-                    .store(reader.position().byte(), Ordering::Relaxed);
+                next_csv_record(&mut reader);
                 let find = |name: &str| {
                     headers.iter().position(|h| {
                         String::from_utf8_lossy(h)
@@ -440,7 +450,6 @@ impl<R: BufRead> RecordReader<R> {
                     reader: Box::new(reader),
                     record: csv::ByteRecord::new(),
                     columns,
-                    guard,
                 }
             }
         };
@@ -509,12 +518,11 @@ impl<R: BufRead> RecordReader<R> {
                 reader,
                 record,
                 columns,
-                guard,
             } => {
                 let more = match reader.read_byte_record(record) {
                     Ok(more) => more,
                     Err(e) => {
-                        if guard.tripped.load(Ordering::Relaxed) {
+                        if reader.get_ref().tripped {
                             let line = reader.position().line();
                             return Err(Error::record(
                                 Position::new(self.source.clone(), self.record + 1, line),
@@ -526,9 +534,7 @@ impl<R: BufRead> RecordReader<R> {
                         if let csv::ErrorKind::Io(_) = e.kind() {
                             return Err(csv_error(&self.source, e));
                         }
-                        guard
-                            .record_start
-                            .store(reader.position().byte(), Ordering::Relaxed);
+                        next_csv_record(reader);
                         self.record += 1;
                         let line = e.position().map_or(self.line + 1, |p| p.line());
                         self.line = line;
@@ -539,9 +545,7 @@ impl<R: BufRead> RecordReader<R> {
                         })));
                     }
                 };
-                guard
-                    .record_start
-                    .store(reader.position().byte(), Ordering::Relaxed);
+                next_csv_record(reader);
                 if !more {
                     return Ok(None);
                 }
