@@ -25,6 +25,14 @@ pub const MAX_REASONS: usize = 5;
 /// How many spans one reason carries at most.
 pub const MAX_SPANS_PER_REASON: usize = 16;
 
+/// A language is *low-coverage* for a model that was trained on fewer than this many rows
+/// identified as that language ...
+pub const LOW_COVERAGE_ROWS: u64 = 300;
+/// ... or on fewer than this many rows of some review class in it. Its results carry the
+/// warning `language_low_coverage`: route them to a reviewer who reads the language
+/// rather than trust the score.
+pub const LOW_COVERAGE_REVIEW_ROWS: u64 = 20;
+
 /// Facts about how a model was made, stored in the model file.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -37,6 +45,9 @@ pub struct ModelMeta {
     pub data: Vec<DataFile>,
     /// Training rows per class.
     pub rows_per_class: std::collections::BTreeMap<String, u64>,
+    /// Training rows per identified language ([`crate::text::lang::detect`]) and class.
+    pub rows_per_language:
+        std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>>,
     /// Total training rows.
     pub rows: u64,
     /// Feature columns.
@@ -72,6 +83,12 @@ pub struct Prediction {
     pub explained: Option<usize>,
     /// Features that pushed toward the explained class, strongest first.
     pub reasons: Vec<Reason>,
+    /// The identified language of the text ([`crate::text::lang::detect`]; `und` when it
+    /// could not be identified).
+    pub lang: &'static str,
+    /// True when the model saw too little training text in `lang` to be trusted there
+    /// ([`Classifier::low_coverage`]).
+    pub low_coverage: bool,
 }
 
 /// Reusable per-thread buffers for [`Classifier::score`].
@@ -179,6 +196,25 @@ impl Classifier {
         self.calibration
     }
 
+    /// Whether the model saw too little training data in language `code` (as
+    /// [`crate::text::lang::detect`] names it): fewer than [`LOW_COVERAGE_ROWS`] rows in
+    /// all, or fewer than [`LOW_COVERAGE_REVIEW_ROWS`] of some review class. Never for
+    /// `und`, and never for a model that did not record its rows per language.
+    pub fn low_coverage(&self, code: &str) -> bool {
+        if code == crate::text::lang::UNDETERMINED || self.meta.rows_per_language.is_empty() {
+            return false;
+        }
+        let Some(rows) = self.meta.rows_per_language.get(code) else {
+            return true;
+        };
+        rows.values().sum::<u64>() < LOW_COVERAGE_ROWS
+            || self
+                .review
+                .thresholds
+                .iter()
+                .any(|t| rows.get(&t.class).copied().unwrap_or(0) < LOW_COVERAGE_REVIEW_ROWS)
+    }
+
     /// Records which files the model was trained on (stored in the model file).
     pub fn set_data_files(&mut self, files: Vec<DataFile>) {
         self.meta.data = files;
@@ -209,12 +245,18 @@ impl Classifier {
             (true, Some(c)) => self.reasons(row, &scratch.vector.occurrences, c),
             _ => Vec::new(),
         };
+        let lang = scratch
+            .vector
+            .language()
+            .unwrap_or_else(|| crate::text::lang::detect(text).code);
         Prediction {
             probabilities,
             label,
             review: flagged.is_some(),
             explained,
             reasons,
+            lang,
+            low_coverage: self.low_coverage(lang),
         }
     }
 

@@ -10,6 +10,7 @@
 //!
 //! let rec = |t: &str, l: &str| LabeledRecord {
 //!     id: t.into(), text: t.into(), label: l.into(), source: None, slice: None, group: None,
+//!     writer: None, language: None,
 //! };
 //! let data = vec![
 //!     rec("send monero to the brothers at the front", "appeal"),
@@ -311,6 +312,7 @@ impl ValidTrainConfig {
             )));
         }
         let texts: Vec<&str> = data.iter().map(|r| r.text.as_str()).collect();
+        let rows_per_language = rows_per_language(data);
         let (vectorizer, x) =
             Vectorizer::fit_transform(self.analyzer.clone(), &self.config.features, &texts)?;
         let params = self.config.logistic.clone().check()?;
@@ -346,6 +348,7 @@ impl ValidTrainConfig {
             description: self.config.description.clone(),
             data: Vec::new(),
             rows_per_class,
+            rows_per_language,
             rows: data.len() as u64,
             n_features: vectorizer.n_features() as u64,
             solver: format!(
@@ -463,6 +466,23 @@ impl ValidTrainConfig {
     }
 }
 
+/// Training rows per identified language and class (identification in parallel).
+fn rows_per_language(data: &[LabeledRecord]) -> BTreeMap<String, BTreeMap<String, u64>> {
+    use rayon::prelude::*;
+    let langs: Vec<&'static str> = data
+        .par_iter()
+        .map(|r| crate::text::lang::detect(&r.text).code)
+        .collect();
+    let mut out: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for (r, l) in data.iter().zip(langs) {
+        *out.entry(l.to_string())
+            .or_default()
+            .entry(r.label.clone())
+            .or_default() += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -475,6 +495,8 @@ mod tests {
             source: None,
             slice: None,
             group: None,
+            writer: None,
+            language: None,
         }
     }
 

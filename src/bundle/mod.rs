@@ -329,6 +329,8 @@ mod tests {
             source: None,
             slice: None,
             group: None,
+            writer: None,
+            language: None,
         };
         vec![
             rec("send monero to the brothers at the front", "appeal"),

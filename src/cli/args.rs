@@ -183,6 +183,11 @@ pub struct DataBuildArgs {
     /// Build without public corpora that are missing (each is still reported).
     #[arg(long)]
     pub allow_missing: bool,
+    /// Leave out every source whose terms do not clearly allow commercial use
+    /// (non-commercial, research-only or unstated licences; `commercial = true` in the
+    /// recipe keeps a source).
+    #[arg(long)]
+    pub commercial_only: bool,
 }
 
 #[derive(Debug, Args)]

@@ -33,6 +33,7 @@ fn build(args: DataBuildArgs) -> anyhow::Result<u8> {
         base,
         corpora: args.corpora.clone(),
         allow_missing: args.allow_missing,
+        commercial_only: args.commercial_only,
     };
     let (splits, report) = data::build(&recipe, &options)?;
     data::write_build(&args.out, &splits, &report)

@@ -436,9 +436,13 @@ impl Scorer<'_> {
         if r.truncated {
             warnings.push("truncated");
         }
+        if p.low_coverage {
+            warnings.push("language_low_coverage");
+        }
         let line = ResultLine {
             id: Id(r),
             input: input_name,
+            lang: p.lang,
             label: &classes[p.label],
             scores: Scores(classes, &p.probabilities),
             review: p.review,
@@ -460,6 +464,7 @@ impl Scorer<'_> {
                 input: input_name.map(str::to_string),
                 record: r.position.record,
                 line: r.position.line,
+                lang: Some(p.lang.to_string()),
                 label: Some(line.label.to_string()),
                 scores: Some(p.probabilities.clone()),
                 review: Some(p.review),
@@ -612,6 +617,7 @@ struct ResultLine<'a> {
     id: Id<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     input: Option<&'a str>,
+    lang: &'a str,
     label: &'a str,
     scores: Scores<'a>,
     review: bool,

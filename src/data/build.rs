@@ -21,6 +21,8 @@ pub struct BuildOptions {
     pub corpora: Option<PathBuf>,
     /// Skip public sources that are missing instead of failing.
     pub allow_missing: bool,
+    /// Keep only sources whose terms allow commercial use (`commercial = true`).
+    pub commercial_only: bool,
 }
 
 /// What happened to one source.
@@ -32,6 +34,13 @@ pub struct SourceReport {
     pub path: String,
     /// Whether the file was missing (and skipped).
     pub missing: bool,
+    /// Whether the source was left out because its terms do not allow commercial use
+    /// (under `commercial_only`).
+    pub excluded: bool,
+    /// The source's licence, as the recipe states it.
+    pub licence: String,
+    /// Whether its terms allow commercial use (`None`: unclear).
+    pub commercial: Option<bool>,
     /// Rows read.
     pub rows: u64,
     /// Records kept, per label.
@@ -51,6 +60,10 @@ pub struct BuildReport {
     pub splits: BTreeMap<String, BTreeMap<String, u64>>,
     /// Records per slice (all splits).
     pub slices: BTreeMap<String, u64>,
+    /// Records per language (as labelled in the data; `und` when unknown) and label.
+    pub languages: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Records per writer and label (project-written data and annotated corpora).
+    pub writers: BTreeMap<String, BTreeMap<String, u64>>,
     /// Public sources that were missing and skipped, with where to get them.
     pub missing: Vec<String>,
 }
@@ -72,7 +85,8 @@ pub fn build(
     };
     // Report every missing source at once.
     let mut missing = Vec::new();
-    for s in &recipe.sources {
+    let excluded = |s: &SourceSpec| options.commercial_only && s.commercial != Some(true);
+    for s in recipe.sources.iter().filter(|s| !excluded(s)) {
         let path = recipe.resolve(s, &options.base, options.corpora.as_deref());
         if !path.exists() {
             missing.push((s, path));
@@ -115,20 +129,40 @@ pub fn build(
         let mut sr = SourceReport {
             name: s.name.clone(),
             path: path.display().to_string(),
+            licence: s.licence.clone(),
+            commercial: s.commercial,
             ..Default::default()
         };
+        if excluded(s) {
+            sr.excluded = true;
+            report.sources.push(sr);
+            continue;
+        }
         if !path.exists() {
             sr.missing = true;
             report.sources.push(sr);
             continue;
         }
-        let rows = read_rows(&path, &s.format)?;
+        let rows = read_rows(&path, &s.format, &s.columns)?;
+        let annotations = match &s.annotations {
+            Some(a) => Some(read_annotations(&options.base.join(a))?),
+            None => None,
+        };
         let rules = compile_rules(s)?;
         let strips = compile_strips(s)?;
         let mut kept: Vec<LabeledRecord> = Vec::new();
         for row in rows {
             sr.rows += 1;
-            match shape(s, &rules, &strips, &row, &mut seen_keys, &mut exact) {
+            let shaped = shape(
+                s,
+                &rules,
+                &strips,
+                annotations.as_ref(),
+                &row,
+                &mut seen_keys,
+                &mut exact,
+            );
+            match shaped {
                 Ok(r) => kept.push(r),
                 Err(reason) => *sr.dropped.entry(reason).or_default() += 1,
             }
@@ -163,6 +197,21 @@ pub fn build(
             *sr.kept.entry(r.label.clone()).or_default() += 1;
             if let Some(sl) = &r.slice {
                 *report.slices.entry(sl.clone()).or_default() += 1;
+            }
+            let language = r.language.clone().unwrap_or_else(|| "und".into());
+            *report
+                .languages
+                .entry(language)
+                .or_default()
+                .entry(r.label.clone())
+                .or_default() += 1;
+            if let Some(w) = &r.writer {
+                *report
+                    .writers
+                    .entry(w.clone())
+                    .or_default()
+                    .entry(r.label.clone())
+                    .or_default() += 1;
             }
             let split = split_of(
                 r.group.as_deref().unwrap_or(&r.id),
@@ -290,6 +339,7 @@ fn shape(
     s: &SourceSpec,
     rules: &[CompiledRule],
     strips: &[regex::Regex],
+    annotations: Option<&HashMap<String, String>>,
     row: &Row,
     seen: &mut HashMap<String, String>,
     exact: &mut std::collections::HashSet<String>,
@@ -345,6 +395,22 @@ fn shape(
             break;
         }
     }
+    let raw_id =
+        s.id.as_deref()
+            .and_then(field)
+            .map(str::to_string)
+            .unwrap_or_else(|| row.line.to_string());
+    if let Some(a) = annotations {
+        match a.get(&raw_id) {
+            Some(l) => label = Some(l.clone()),
+            None => return Err("not annotated".into()),
+        }
+    }
+    if let (Some(l), Some(sl)) = (&label, &slice) {
+        if sl.contains("{label}") {
+            slice = Some(sl.replace("{label}", l));
+        }
+    }
     let label = match label {
         Some(l) => l,
         None => match (&s.label, &s.label_column) {
@@ -376,11 +442,6 @@ fn shape(
     if key.split(' ').filter(|w| !w.is_empty()).count() < f.min_words {
         return Err("fewer than min_words words".into());
     }
-    let raw_id =
-        s.id.as_deref()
-            .and_then(field)
-            .map(str::to_string)
-            .unwrap_or_else(|| row.line.to_string());
     let id = if s.keep_ids {
         raw_id.clone()
     } else {
@@ -419,6 +480,18 @@ fn shape(
         .and_then(field)
         .unwrap_or(&s.name)
         .to_string();
+    let writer = s
+        .writer_column
+        .as_deref()
+        .and_then(field)
+        .map(str::to_string)
+        .or_else(|| s.writer.clone());
+    let language = s
+        .language_column
+        .as_deref()
+        .and_then(field)
+        .or(s.language.as_deref())
+        .map(super::language_code);
     Ok(LabeledRecord {
         id,
         text,
@@ -426,36 +499,90 @@ fn shape(
         source: Some(source),
         slice,
         group: Some(group),
+        writer,
+        language,
     })
 }
 
-fn read_rows(path: &Path, format: &str) -> Result<Vec<Row>> {
+/// Reads an annotation file: `id<TAB>label` lines, `#` comments and a header line
+/// starting with `id` (or `tweetid`) skipped. An id given twice is an error.
+fn read_annotations(path: &Path) -> Result<HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(Some(path.to_path_buf()), e))?;
+    let mut out = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_end();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut parts = line.split('\t');
+        let (Some(id), Some(label)) = (parts.next(), parts.next()) else {
+            return Err(Error::record(
+                crate::Position::new(Some(path.display().to_string()), i as u64 + 1, i as u64 + 1),
+                "expected `id<TAB>label`",
+            ));
+        };
+        if i == 0 && (id == "id" || id == "tweetid") {
+            continue;
+        }
+        if out.insert(id.to_string(), label.to_string()).is_some() {
+            return Err(Error::record(
+                crate::Position::new(Some(path.display().to_string()), i as u64 + 1, i as u64 + 1),
+                format!("id {id:?} is annotated twice"),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn read_rows(path: &Path, format: &str, columns: &[String]) -> Result<Vec<Row>> {
     let name = path.display().to_string();
     let mut reader = open_input(&name)?;
     let mut rows = Vec::new();
-    if format == "csv" {
-        let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-        let headers: Vec<String> = csv
-            .byte_headers()
-            .map_err(|e| Error::config(format!("{name}: {e}")))?
-            .iter()
-            .map(|h| {
-                String::from_utf8_lossy(h)
-                    .trim_start_matches('\u{feff}')
-                    .to_string()
-            })
-            .collect();
+    if format == "csv" || format == "tsv" {
+        let mut builder = csv::ReaderBuilder::new();
+        builder.flexible(true).has_headers(columns.is_empty());
+        if format == "tsv" {
+            builder.delimiter(b'\t').quoting(false);
+        }
+        let mut csv = builder.from_reader(reader);
+        let headers: Vec<String> = if columns.is_empty() {
+            csv.byte_headers()
+                .map_err(|e| Error::config(format!("{name}: {e}")))?
+                .iter()
+                .map(|h| {
+                    String::from_utf8_lossy(h)
+                        .trim_start_matches('\u{feff}')
+                        .to_string()
+                })
+                .collect()
+        } else {
+            columns.to_vec()
+        };
+        let last = headers.len().saturating_sub(1);
         let mut rec = csv::ByteRecord::new();
         loop {
             match csv.read_byte_record(&mut rec) {
                 Ok(false) => break,
                 Ok(true) => {
                     let line = rec.position().map_or(0, |p| p.line());
-                    let get = headers
+                    let mut get: BTreeMap<String, String> = headers
                         .iter()
                         .zip(rec.iter())
                         .map(|(h, v)| (h.clone(), String::from_utf8_lossy(v).into_owned()))
                         .collect();
+                    // TSV without quoting: a text holding tabs spills into more fields; the
+                    // last column is the last field and the spill belongs to the one before.
+                    if format == "tsv" && rec.len() > headers.len() && last > 0 {
+                        let fields: Vec<String> = rec
+                            .iter()
+                            .map(|v| String::from_utf8_lossy(v).into_owned())
+                            .collect();
+                        get.insert(headers[last].clone(), fields[fields.len() - 1].clone());
+                        get.insert(
+                            headers[last - 1].clone(),
+                            fields[last - 1..fields.len() - 1].join("\t"),
+                        );
+                    }
                     rows.push(Row { line, get });
                 }
                 Err(e) => return Err(Error::config(format!("{name}: {e}"))),

@@ -70,6 +70,17 @@ pub fn split_of(group: &str, seed: u64, fractions: &SplitFractions) -> Split {
     }
 }
 
+/// A language code as redflag records it; see [`crate::text::lang::normalize_code`].
+///
+/// ```
+/// use redflag::data::language_code;
+/// assert_eq!(language_code("arb_Arab"), "ar");
+/// assert_eq!(language_code("prs_Arab"), "prs");
+/// ```
+pub fn language_code(raw: &str) -> String {
+    crate::text::lang::normalize_code(raw)
+}
+
 /// A key under which near-duplicate texts collide: lower-cased, with a leading `RT @x:`,
 /// links, @handles and digits removed and every run of non-alphanumeric characters
 /// collapsed to one space. Copies that differ only in those respects are duplicates.

@@ -103,8 +103,12 @@ pub struct SourceSpec {
     pub name: String,
     /// Path: relative to the recipe's folder, or `{corpora}/...` for public corpora.
     pub path: String,
-    /// `jsonl` or `csv`.
+    /// `jsonl`, `csv` (with a header unless `columns` is given) or `tsv` (tab-separated,
+    /// no quoting: the last field of an over-long line is its last column).
     pub format: String,
+    /// Column names of a CSV/TSV file without a header line.
+    #[serde(default)]
+    pub columns: Vec<String>,
     /// Column(s) holding the text; several are joined with a newline.
     #[serde(default = "default_text")]
     pub text: Vec<String>,
@@ -142,6 +146,32 @@ pub struct SourceSpec {
     /// Without one, each record is its own group (near-duplicates are removed first).
     #[serde(default)]
     pub group: Option<String>,
+    /// Per-record labels from a file of `id<TAB>label` lines (a header line starting with
+    /// `id` is skipped), relative to the recipe's folder: the project's annotations of a
+    /// public corpus. A row whose id is not in the file is dropped ("not annotated"); the
+    /// annotation replaces every other label (rules still give the slice, with `{label}`
+    /// in a slice replaced by the label).
+    #[serde(default)]
+    pub annotations: Option<String>,
+    /// A constant writer for every record (e.g. `public:fifthtribe` or the project's
+    /// original writer).
+    #[serde(default)]
+    pub writer: Option<String>,
+    /// Column holding each record's writer.
+    #[serde(default)]
+    pub writer_column: Option<String>,
+    /// A constant language (ISO 639 code) for every record.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// Column holding each record's language (ISO 639 or FLORES codes such as `arb_Arab`,
+    /// mapped to ISO 639-1 by [`crate::data::language_code`]).
+    #[serde(default)]
+    pub language_column: Option<String>,
+    /// Whether the source's terms allow commercial use: `true`, `false` (non-commercial or
+    /// research only), or left out when the terms are unclear. `data build
+    /// --commercial-only` keeps only sources marked `true`.
+    #[serde(default)]
+    pub commercial: Option<bool>,
     /// Filters.
     #[serde(default)]
     pub filters: Filters,
@@ -216,8 +246,24 @@ impl Recipe {
             if self.sources[..i].iter().any(|o| o.name == s.name) {
                 return Err(at("the name is used twice".into()));
             }
-            if s.format != "jsonl" && s.format != "csv" {
-                return Err(at(format!("format {:?} is not jsonl or csv", s.format)));
+            if !["jsonl", "csv", "tsv"].contains(&s.format.as_str()) {
+                return Err(at(format!(
+                    "format {:?} is not jsonl, csv or tsv",
+                    s.format
+                )));
+            }
+            if !s.columns.is_empty() && s.format == "jsonl" {
+                return Err(at(
+                    "`columns` is for CSV and TSV files without a header".into()
+                ));
+            }
+            if s.writer.is_some() && s.writer_column.is_some() {
+                return Err(at("give at most one of `writer` and `writer_column`".into()));
+            }
+            if s.language.is_some() && s.language_column.is_some() {
+                return Err(at(
+                    "give at most one of `language` and `language_column`".into()
+                ));
             }
             if s.text.is_empty() {
                 return Err(at("`text` names no column".into()));

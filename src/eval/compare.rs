@@ -72,16 +72,19 @@ pub struct CvReport {
     pub metrics: BTreeMap<String, FoldSummary>,
 }
 
-/// The group key of a record for `field` (`group`, `source`, `slice` or `id`).
+/// The group key of a record for `field` (`group`, `writer`, `language`, `source`, `slice`
+/// or `id`). A record without the field is its own group.
 pub fn group_key<'a>(r: &'a LabeledRecord, field: &str) -> Result<&'a str> {
     Ok(match field {
         "group" => r.group.as_deref().unwrap_or(&r.id),
         "source" => r.source.as_deref().unwrap_or(&r.id),
         "slice" => r.slice.as_deref().unwrap_or(&r.id),
+        "writer" => r.writer.as_deref().unwrap_or(&r.id),
+        "language" => r.language.as_deref().unwrap_or(&r.id),
         "id" => &r.id,
         other => {
             return Err(Error::config(format!(
-                "--group-by {other:?}: use group, source, slice or id"
+                "--group-by {other:?}: use group, writer, language, source, slice or id"
             )))
         }
     })
@@ -322,6 +325,8 @@ mod tests {
             source: Some("s".into()),
             slice: None,
             group: Some("g".into()),
+            writer: None,
+            language: None,
         };
         assert_eq!(group_key(&r, "group").unwrap(), "g");
         assert_eq!(group_key(&r, "slice").unwrap(), "i");

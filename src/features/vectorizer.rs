@@ -84,6 +84,12 @@ pub struct VectorizerScratch {
 }
 
 impl VectorizerScratch {
+    /// The language identified for the last document, when the analyser identifies
+    /// languages (see [`text::Scratch::language`]).
+    pub fn language(&self) -> Option<&'static str> {
+        self.analyzer.language()
+    }
+
     /// The last row produced, columns strictly increasing.
     pub fn row(&self) -> SparseRow<'_> {
         SparseRow {

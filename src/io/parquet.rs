@@ -80,6 +80,8 @@ struct Columns {
     source: Option<ArrayRef>,
     slice: Option<ArrayRef>,
     group: Option<ArrayRef>,
+    writer: Option<ArrayRef>,
+    language: Option<ArrayRef>,
 }
 
 impl ParquetRecords {
@@ -111,6 +113,8 @@ impl ParquetRecords {
             &fields.source,
             &fields.slice,
             &fields.group,
+            &fields.writer,
+            &fields.language,
         ] {
             if let Some(i) = find(name) {
                 if !roots.contains(&i) {
@@ -157,6 +161,8 @@ impl ParquetRecords {
             source: column(&self.fields.source),
             slice: column(&self.fields.slice),
             group: column(&self.fields.group),
+            writer: column(&self.fields.writer),
+            language: column(&self.fields.language),
         });
         self.at = 0;
         Ok(true)
@@ -188,6 +194,8 @@ impl ParquetRecords {
             source: other(&columns.source),
             slice: other(&columns.slice),
             group: other(&columns.group),
+            writer: other(&columns.writer),
+            language: other(&columns.language),
             lossy_utf8: lossy,
             truncated,
         })
@@ -313,6 +321,8 @@ pub struct ResultRow {
     pub record: u64,
     /// Line (or, for Parquet input, row) where the record began.
     pub line: u64,
+    /// The identified language.
+    pub lang: Option<String>,
     /// Most probable class.
     pub label: Option<String>,
     /// Probability per class, in the model's class order.
@@ -321,7 +331,7 @@ pub struct ResultRow {
     pub review: Option<bool>,
     /// The reasons as a JSON array (`[{"feature", "weight", "spans"}]`).
     pub reasons: Option<String>,
-    /// Comma-separated warnings (`truncated`, `invalid_utf8`).
+    /// Comma-separated warnings (`truncated`, `invalid_utf8`, `language_low_coverage`).
     pub warnings: Option<String>,
     /// Why the record could not be scored.
     pub error: Option<String>,
@@ -334,7 +344,7 @@ const ROW_GROUP_ROWS: usize = 128 * 1024;
 
 /// Writes [`ResultRow`]s to a Parquet file (snappy-compressed, row groups of 131,072 rows).
 ///
-/// Columns: `id`, `input`, `record`, `line`, `label`, `score_<class>` for each class,
+/// Columns: `id`, `input`, `record`, `line`, `lang`, `label`, `score_<class>` for each class,
 /// `review`, `reasons`, `warnings`, `error`.
 pub struct ResultWriter {
     writer: ArrowWriter<File>,
@@ -352,6 +362,7 @@ impl ResultWriter {
             Field::new("input", DataType::Utf8, true),
             Field::new("record", DataType::UInt64, false),
             Field::new("line", DataType::UInt64, false),
+            Field::new("lang", DataType::Utf8, true),
             Field::new("label", DataType::Utf8, true),
         ];
         for c in classes {
@@ -423,6 +434,7 @@ impl ResultWriter {
             strings(&|r| r.input.as_deref()),
             numbers(&|r| r.record),
             numbers(&|r| r.line),
+            strings(&|r| r.lang.as_deref()),
             strings(&|r| r.label.as_deref()),
         ];
         for c in 0..self.classes {
@@ -636,8 +648,8 @@ mod tests {
             assert_eq!(
                 names,
                 [
-                    "id", "input", "record", "line", "label", "score_a", "score_b", "review",
-                    "reasons", "warnings", "error"
+                    "id", "input", "record", "line", "lang", "label", "score_a", "score_b",
+                    "review", "reasons", "warnings", "error"
                 ]
             );
             let error = batch.column_by_name("error").unwrap();

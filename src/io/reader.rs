@@ -71,6 +71,11 @@ pub struct Fields {
     pub slice: String,
     /// The grouping key for splits (optional).
     pub group: String,
+    /// Who wrote the record (optional; project-written data records its writer, so that
+    /// evaluation can leave one writer out).
+    pub writer: String,
+    /// The record's language as labelled in the data (optional; ISO 639 code).
+    pub language: String,
 }
 
 impl Default for Fields {
@@ -82,6 +87,8 @@ impl Default for Fields {
             source: "source".into(),
             slice: "slice".into(),
             group: "group".into(),
+            writer: "writer".into(),
+            language: "language".into(),
         }
     }
 }
@@ -131,6 +138,10 @@ pub struct InputRecord {
     pub slice: Option<String>,
     /// The group key, if any.
     pub group: Option<String>,
+    /// The writer, if any.
+    pub writer: Option<String>,
+    /// The labelled language, if any.
+    pub language: Option<String>,
     /// True when invalid UTF-8 was replaced by U+FFFD.
     pub lossy_utf8: bool,
     /// True when the text was cut to the byte limit.
@@ -205,6 +216,12 @@ pub struct LabeledRecord {
     /// The grouping key for splits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// Who wrote it (project-written data); evaluation can leave one writer out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writer: Option<String>,
+    /// Its language as labelled in the data (ISO 639 code), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 impl InputRecord {
@@ -224,6 +241,8 @@ impl InputRecord {
                 source: self.source,
                 slice: self.slice,
                 group: self.group,
+                writer: self.writer,
+                language: self.language,
             }),
             _ => Err(Error::record(self.position, "no label")),
         }
@@ -342,6 +361,8 @@ struct CsvColumns {
     source: Option<usize>,
     slice: Option<usize>,
     group: Option<usize>,
+    writer: Option<usize>,
+    language: Option<usize>,
 }
 
 /// Iterates over the records of one input, in order.
@@ -445,6 +466,8 @@ impl<R: BufRead> RecordReader<R> {
                     source: find(&fields.source),
                     slice: find(&fields.slice),
                     group: find(&fields.group),
+                    writer: find(&fields.writer),
+                    language: find(&fields.language),
                 };
                 Inner::Csv {
                     reader: Box::new(reader),
@@ -510,6 +533,8 @@ impl<R: BufRead> RecordReader<R> {
                     source: None,
                     slice: None,
                     group: None,
+                    writer: None,
+                    language: None,
                     lossy_utf8: lossy,
                     truncated: truncated || overflow,
                 })));
@@ -580,6 +605,8 @@ impl<R: BufRead> RecordReader<R> {
                     source: field(columns.source),
                     slice: field(columns.slice),
                     group: field(columns.group),
+                    writer: field(columns.writer),
+                    language: field(columns.language),
                     lossy_utf8: lossy,
                     truncated,
                 })))
@@ -634,6 +661,8 @@ struct JsonFields {
     source: Option<String>,
     slice: Option<String>,
     group: Option<String>,
+    writer: Option<String>,
+    language: Option<String>,
 }
 
 struct JsonSeed<'f>(&'f Fields);
@@ -677,6 +706,10 @@ impl<'de> Visitor<'de> for JsonSeed<'_> {
                 out.slice = string_field(map.next_value()?);
             } else if key == self.0.group {
                 out.group = string_field(map.next_value()?);
+            } else if key == self.0.writer {
+                out.writer = string_field(map.next_value()?);
+            } else if key == self.0.language {
+                out.language = string_field(map.next_value()?);
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -747,6 +780,8 @@ fn parse_json_record(
         source: rec.source,
         slice: rec.slice,
         group: rec.group,
+        writer: rec.writer,
+        language: rec.language,
         lossy_utf8: lossy,
         truncated,
     })

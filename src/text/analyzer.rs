@@ -31,8 +31,14 @@ pub struct AnalyzerConfig {
     pub normalize: NormalizeConfig,
     /// Signal detection.
     pub signals: SignalConfig,
-    /// Stemming language.
+    /// Stemming language: of every text, or with `detect_language` of the texts whose
+    /// language cannot be identified (short Latin-script texts).
     pub language: Language,
+    /// Identify each text's language ([`crate::text::lang::detect`]) and stem it with
+    /// that language's algorithm; a language `rust-stemmers` has no algorithm for is not
+    /// stemmed at all. Off (the default, and in models made before it existed): every
+    /// text is stemmed as `language`.
+    pub detect_language: bool,
     /// Stem words (never signal tokens).
     pub stem: bool,
     /// Word n-gram sizes (default 1..=2). Signal tokens take part in n-grams.
@@ -54,6 +60,7 @@ impl Default for AnalyzerConfig {
             normalize: NormalizeConfig::default(),
             signals: SignalConfig::default(),
             language: Language::default(),
+            detect_language: false,
             stem: true,
             word_ngrams: NgramRange::default(),
             char_ngrams: None,
@@ -195,7 +202,10 @@ pub struct Scratch {
     /// The current character n-gram with its `~` prefix.
     gram: String,
     offsets: Vec<usize>,
-    stems: StemCache,
+    /// One stem cache per stemming language, made on first use.
+    stems: Vec<StemCache>,
+    /// The language identified for the last text (with `detect_language`).
+    lang: Option<&'static str>,
 }
 
 impl Scratch {
@@ -203,22 +213,52 @@ impl Scratch {
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// The language identified for the last text analysed with this scratch space, when
+    /// the analyser identifies languages (`detect_language`); see
+    /// [`crate::text::lang::detect`].
+    pub fn language(&self) -> Option<&'static str> {
+        self.lang
+    }
 }
 
 /// Turns text into terms. Cheap to clone; `Send + Sync`.
 #[derive(Clone, Debug)]
 pub struct Analyzer {
     config: AnalyzerConfig,
-    stemmer: Stemmer,
+    /// One stemmer per language of [`Language::ALL`], in that order.
+    stemmers: Vec<Stemmer>,
 }
 
 impl Default for Analyzer {
     fn default() -> Self {
-        Analyzer {
-            stemmer: Stemmer::new(Language::default()),
-            config: AnalyzerConfig::default(),
-        }
+        Analyzer::new(AnalyzerConfig::default()).expect("the default configuration is valid")
     }
+}
+
+/// The stemming language of an identified language code, if `rust-stemmers` has one.
+pub fn stemming_language(code: &str) -> Option<Language> {
+    Some(match code {
+        "ar" => Language::Arabic,
+        "da" => Language::Danish,
+        "nl" => Language::Dutch,
+        "en" => Language::English,
+        "fi" => Language::Finnish,
+        "fr" => Language::French,
+        "de" => Language::German,
+        "el" => Language::Greek,
+        "hu" => Language::Hungarian,
+        "it" => Language::Italian,
+        "nb" | "no" | "nn" => Language::Norwegian,
+        "pt" => Language::Portuguese,
+        "ro" => Language::Romanian,
+        "ru" => Language::Russian,
+        "es" => Language::Spanish,
+        "sv" => Language::Swedish,
+        "ta" => Language::Tamil,
+        "tr" => Language::Turkish,
+        _ => return None,
+    })
 }
 
 impl Analyzer {
@@ -230,7 +270,7 @@ impl Analyzer {
     pub fn new(config: AnalyzerConfig) -> Result<Analyzer, ConfigError> {
         config.check()?;
         Ok(Analyzer {
-            stemmer: Stemmer::new(config.language),
+            stemmers: Language::ALL.iter().map(|&l| Stemmer::new(l)).collect(),
             config,
         })
     }
@@ -381,8 +421,29 @@ impl Analyzer {
             sides,
             domain,
             stems,
+            lang,
             ..
         } = scratch;
+        // The stemmer of this text: the configured language, or the identified one.
+        let mut stem_language = Some(cfg.language);
+        *lang = None;
+        if cfg.detect_language {
+            let code = super::lang::detect(text).code;
+            *lang = Some(code);
+            if code != super::lang::UNDETERMINED {
+                stem_language = stemming_language(code);
+            }
+        }
+        let (stemmer, stems) = match stem_language.filter(|_| cfg.stem) {
+            Some(l) => {
+                let i = Language::ALL.iter().position(|&x| x == l).unwrap_or(0);
+                if stems.len() < Language::ALL.len() {
+                    stems.resize_with(Language::ALL.len(), StemCache::default);
+                }
+                (Some(&self.stemmers[i]), Some(&mut stems[i]))
+            }
+            None => (None, None),
+        };
         norm.clear();
         tokens.clear();
         arena.clear();
@@ -419,6 +480,7 @@ impl Analyzer {
             norm,
             tokens,
             arena,
+            stemmer,
             stems,
         };
         let mut pos = 0;
@@ -461,7 +523,9 @@ struct WordSink<'a> {
     norm: &'a mut MappedText,
     tokens: &'a mut Vec<Token>,
     arena: &'a mut String,
-    stems: &'a mut StemCache,
+    /// The stemmer of this text (`None`: no stemming).
+    stemmer: Option<&'a Stemmer>,
+    stems: Option<&'a mut StemCache>,
 }
 
 impl WordSink<'_> {
@@ -483,8 +547,8 @@ impl WordSink<'_> {
         let layout = normalize::fold_range(&self.ctx, start, end, self.fold, self.norm);
         let norm: &MappedText = self.norm;
         let gap = &norm.as_str()[ns..];
-        let (tokens, arena, stems) = (&mut *self.tokens, &mut *self.arena, &mut *self.stems);
-        let stemmer = &self.analyzer.stemmer;
+        let (tokens, arena) = (&mut *self.tokens, &mut *self.arena);
+        let mut stem = self.stemmer.zip(self.stems.as_deref_mut());
         tokenize::for_each_word(gap, |off, w| {
             if w.len() > cfg.max_token_bytes {
                 return;
@@ -504,7 +568,7 @@ impl WordSink<'_> {
                 arena.push(' ');
             }
             let ts = arena.len();
-            if cfg.stem {
+            if let Some((stemmer, stems)) = stem.as_mut() {
                 stems.stem_into(stemmer, w, arena);
                 if arena.len() == ts {
                     arena.push_str(w);
@@ -864,6 +928,7 @@ mod tests {
         assert_eq!(cfg, AnalyzerConfig::default());
         let custom = AnalyzerConfig {
             language: Language::German,
+            detect_language: true,
             stem: false,
             char_ngrams: Some(NgramRange::new(3, 5)),
             word_ngrams: NgramRange::new(1, 3),
@@ -985,6 +1050,7 @@ mod tests {
                     fold_confusables: bits & 8 != 0,
                     fold_leet: bits & 16 != 0,
                     join_spaced_letters: bits & 32 != 0,
+                    fold_scripts: bits & 1 == 0,
                 },
                 char_ngrams: Some(NgramRange::new(2, 4)),
                 language: Language::ALL[bits as usize % Language::ALL.len()],

@@ -45,6 +45,7 @@
 //! assert!(terms.iter().any(|t| t.1 == TermKind::Signal(SignalKind::Ethereum)));
 //! ```
 
+pub mod lang;
 pub mod normalize;
 pub mod signals;
 pub mod stem;

@@ -112,6 +112,10 @@ pub struct NormalizeConfig {
     pub fold_leet: bool,
     /// Join spaced-out letters (`d o n a t e` → `donate`).
     pub join_spaced_letters: bool,
+    /// Fold spelling variants within a script ([`script_fold`]): Arabic alef, yeh, kaf,
+    /// heh and taa marbuta variants, tatweel, diacritics and Arabic-Indic digits (also for
+    /// Persian and Urdu), Cyrillic `ё` → `е`.
+    pub fold_scripts: bool,
 }
 
 impl Default for NormalizeConfig {
@@ -123,6 +127,7 @@ impl Default for NormalizeConfig {
             fold_confusables: true,
             fold_leet: true,
             join_spaced_letters: true,
+            fold_scripts: true,
         }
     }
 }
@@ -377,7 +382,7 @@ pub(crate) fn prenormalize_profiled(
     out: &mut MappedText,
 ) -> bool {
     out.clear();
-    if !config.nfkc && !config.strip_invisible {
+    if !config.nfkc && !config.strip_invisible && !config.fold_scripts {
         return false;
     }
     if !(profile.non_ascii || config.strip_invisible && profile.ctrl) {
@@ -386,6 +391,7 @@ pub(crate) fn prenormalize_profiled(
     if !needs_stage1(text, config) {
         return false;
     }
+    let fold = config.fold_scripts;
     out.text.reserve(text.len());
     out.map.reserve(text.len());
     out.mapped_piece();
@@ -403,17 +409,17 @@ pub(crate) fn prenormalize_profiled(
             continue;
         }
         if !config.nfkc {
-            // Strip only: per character, exact spans.
+            // Strip and fold only: per character, exact spans.
             let c = next_char(text, i);
             let end = i + c.len_utf8();
-            if !is_invisible(c) {
-                out.push(c, Span::new(i, end));
+            if !(strip && is_invisible(c)) {
+                push_script_folded(out, c, Span::new(i, end), fold);
             }
             i = end;
             continue;
         }
         let end = segment_end(text, i);
-        push_nfkc_segment(&text[i..end], i, strip, out);
+        push_nfkc_segment(&text[i..end], i, strip, fold, out);
         i = end;
     }
     true
@@ -444,6 +450,9 @@ fn needs_stage1(text: &str, config: &NormalizeConfig) -> bool {
     if config.strip_invisible && text.chars().any(is_invisible) {
         return true;
     }
+    if config.fold_scripts && text.chars().any(|c| script_fold(c).is_some()) {
+        return true;
+    }
     config.nfkc && is_nfkc_quick(text.chars()) != IsNormalized::Yes
 }
 
@@ -464,7 +473,7 @@ fn segment_end(text: &str, i: usize) -> usize {
     end
 }
 
-fn push_nfkc_segment(seg: &str, offset: usize, strip: bool, out: &mut MappedText) {
+fn push_nfkc_segment(seg: &str, offset: usize, strip: bool, fold: bool, out: &mut MappedText) {
     let span = Span::new(offset, offset + seg.len());
     let mut chars = seg.chars();
     if let (Some(c), None) = (chars.next(), chars.next()) {
@@ -473,15 +482,70 @@ fn push_nfkc_segment(seg: &str, offset: usize, strip: bool, out: &mut MappedText
             return;
         }
         if is_nfkc_quick(iter::once(c)) == IsNormalized::Yes {
-            out.push(c, span);
+            push_script_folded(out, c, span, fold);
             return;
         }
     }
     for c in seg.chars().filter(|&c| !(strip && is_invisible(c))).nfkc() {
         if !(strip && is_invisible(c)) {
-            out.push(c, span);
+            push_script_folded(out, c, span, fold);
         }
     }
+}
+
+#[inline]
+fn push_script_folded(out: &mut MappedText, c: char, span: Span, fold: bool) {
+    match fold.then(|| script_fold(c)).flatten() {
+        None => out.push(c, span),
+        Some(Some(f)) => out.push(f, span),
+        Some(None) => {}
+    }
+}
+
+/// The within-script spelling fold of one character: `None` when it stays as it is,
+/// `Some(None)` when it is dropped, `Some(Some(c))` when it becomes `c`.
+///
+/// * Arabic script (Arabic, Persian, Urdu, Pashto): the hamza and madda forms of alef and
+///   alef wasla become bare alef (`أ إ آ ٱ` → `ا`); alef maqsura and the Persian/Urdu yeh
+///   become Arabic yeh (`ى ی` → `ي`); the Persian kaf becomes Arabic kaf (`ک` → `ك`); taa
+///   marbuta and the Urdu heh forms become heh (`ة ۃ ہ ۀ` → `ه`); tatweel (`ـ`), harakat,
+///   superscript alef and Quranic annotation marks are dropped; Arabic-Indic and extended
+///   Arabic-Indic digits become ASCII digits.
+/// * Cyrillic: `ё` → `е` (Russian writes both).
+///
+/// Every result is NFKC-stable and outside the fold's own domain, so folding is
+/// idempotent.
+///
+/// ```
+/// use redflag::text::normalize::script_fold;
+/// assert_eq!(script_fold('أ'), Some(Some('ا')));
+/// assert_eq!(script_fold('\u{0640}'), Some(None));
+/// assert_eq!(script_fold('٣'), Some(Some('3')));
+/// assert_eq!(script_fold('ё'), Some(Some('е')));
+/// assert_eq!(script_fold('a'), None);
+/// ```
+pub fn script_fold(c: char) -> Option<Option<char>> {
+    Some(match c {
+        '\u{0622}' | '\u{0623}' | '\u{0625}' | '\u{0671}' | '\u{0672}' | '\u{0673}' => {
+            Some('\u{0627}')
+        }
+        '\u{0649}' | '\u{06CC}' => Some('\u{064A}'),
+        '\u{06A9}' => Some('\u{0643}'),
+        '\u{0629}' | '\u{06C0}' | '\u{06C1}' | '\u{06C3}' => Some('\u{0647}'),
+        '\u{0640}'
+        | '\u{064B}'..='\u{065F}'
+        | '\u{0670}'
+        | '\u{06D6}'..='\u{06DC}'
+        | '\u{06DF}'..='\u{06E4}'
+        | '\u{06E7}'
+        | '\u{06E8}'
+        | '\u{06EA}'..='\u{06ED}' => None,
+        '\u{0660}'..='\u{0669}' => char::from_u32(c as u32 - 0x0660 + u32::from(b'0')),
+        '\u{06F0}'..='\u{06F9}' => char::from_u32(c as u32 - 0x06F0 + u32::from(b'0')),
+        '\u{0451}' => Some('\u{0435}'),
+        '\u{0401}' => Some('\u{0415}'),
+        _ => return None,
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -1472,6 +1536,7 @@ mod tests {
             fold_confusables: false,
             fold_leet: false,
             join_spaced_letters: false,
+            fold_scripts: false,
         };
         let text = "D0nate ｘ d o n\u{200B}";
         assert_eq!(normalize(text, &off).as_str(), text);
@@ -1485,6 +1550,36 @@ mod tests {
             ..off
         };
         assert_eq!(normalize("a\u{200B}ｂ", &strip_only).as_str(), "aｂ");
+    }
+
+    #[test]
+    fn script_folding_arabic_persian_urdu_cyrillic() {
+        let c = NormalizeConfig::default();
+        // Alef forms, alef maqsura, taa marbuta, tatweel and harakat.
+        assert_eq!(norm("إِنَّ الـلّٰهَ أكبر"), norm("ان الله اكبر"));
+        assert_eq!(norm("مدرسة على"), "مدرسه علي");
+        // Persian kaf and yeh, Urdu heh goal, Arabic-Indic and Persian digits.
+        assert_eq!(norm("کتاب یک"), norm("كتاب يك"));
+        assert_eq!(norm("شکریہ"), norm("شكريه"));
+        assert_eq!(norm("٢٠١٥ ۱۳۸۷"), "2015 1387");
+        // Cyrillic yo.
+        assert_eq!(norm("Ёлка ещё"), "елка еще");
+        // Offsets of a dropped tatweel and of folded letters point into the original.
+        let text = "xـأy";
+        let out = normalize(text, &c);
+        assert_eq!(out.as_str(), "xاy");
+        let a = out.as_str().find('ا').unwrap();
+        assert_eq!(orig(text, &out, "ا"), "أ");
+        assert_eq!(out.original_span(a, a + 2), Span::new(3, 5));
+        // Switched off, nothing changes.
+        let off = NormalizeConfig {
+            fold_scripts: false,
+            ..NormalizeConfig::default()
+        };
+        assert_eq!(normalize("أـ", &off).as_str(), "أـ");
+        // Idempotent.
+        let once = normalize("إِنَّ ـ ٣ ё ۀ", &c);
+        assert_eq!(normalize(once.as_str(), &c).as_str(), once.as_str());
     }
 
     #[test]

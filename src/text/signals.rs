@@ -32,6 +32,8 @@
 //! | TRON | `T` + 33 base58 |
 //! | Litecoin | `L`/`M` + 33 base58, or `ltc1` + 25–86 bech32 |
 //! | Zcash | `t1`/`t3` + 33 base58, or `zs1` + 75 bech32 |
+//! | TON | `EQ`/`UQ` + 46 base64url (`A–Z a–z 0–9 - _`), the user-friendly form |
+//! | Solana | 32–44 base58, no prefix (tried last: any base58 run of that length that is no other kind) |
 //!
 //! To keep ordinary words out, every candidate must be delimited by
 //! non-word characters on both sides, and:
@@ -141,11 +143,15 @@ pub enum SignalKind {
     Litecoin,
     /// Zcash address, `t1…`/`t3…`/`zs1…`.
     Zcash,
+    /// Solana address: 32–44 base58 characters, no prefix.
+    Solana,
+    /// TON address, user-friendly form `EQ…`/`UQ…` (48 base64url characters).
+    Ton,
 }
 
 impl SignalKind {
     /// Every kind, in declaration order.
-    pub const ALL: [SignalKind; 13] = [
+    pub const ALL: [SignalKind; 15] = [
         SignalKind::Url,
         SignalKind::Email,
         SignalKind::Handle,
@@ -159,6 +165,8 @@ impl SignalKind {
         SignalKind::Tron,
         SignalKind::Litecoin,
         SignalKind::Zcash,
+        SignalKind::Solana,
+        SignalKind::Ton,
     ];
 
     /// The token that stands for this signal in the term stream.
@@ -177,6 +185,8 @@ impl SignalKind {
             SignalKind::Tron => "#addr_trx",
             SignalKind::Litecoin => "#addr_ltc",
             SignalKind::Zcash => "#addr_zec",
+            SignalKind::Solana => "#addr_sol",
+            SignalKind::Ton => "#addr_ton",
         }
     }
 
@@ -436,10 +446,30 @@ pub fn classify_address(s: &[u8]) -> Option<SignalKind> {
         }
         _ => None,
     }
+    .or_else(|| ton(s).then_some(SignalKind::Ton))
+    .or_else(|| {
+        ((32..=44).contains(&n) && s.iter().all(|&b| IS_BASE58[b as usize]) && base58_body_ok(s))
+            .then_some(SignalKind::Solana)
+    })
+}
+
+/// A TON address in user-friendly form: `EQ` or `UQ` and 46 base64url characters, with an
+/// upper-case letter, a lower-case letter and a digit in the body.
+fn ton(s: &[u8]) -> bool {
+    s.len() == 48
+        && (s.starts_with(b"EQ") || s.starts_with(b"UQ"))
+        && s[2..]
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && s[2..].iter().any(u8::is_ascii_uppercase)
+        && s[2..].iter().any(u8::is_ascii_lowercase)
+        && s[2..].iter().any(u8::is_ascii_digit)
 }
 
 /// Bytes an address can start with.
-static ADDR_START: [bool; 256] = byte_set(b"01348TMLlbBtzZ");
+/// Every base58 character can start a Solana address; `0` and `l` start `0x` and `ltc1`.
+static ADDR_START: [bool; 256] =
+    byte_set(b"0123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 static ASCII_ALNUM: [bool; 256] = {
     let mut t = [false; 256];
     let mut i = 0;
@@ -489,7 +519,11 @@ fn find_addresses(text: &str, out: &mut Vec<RawSignal>) {
             continue;
         }
         let mut end = start + 1;
-        while end < n && ASCII_ALNUM[bytes[end] as usize] {
+        // TON addresses may hold `-` and `_`.
+        let ton_like = matches!(bytes.get(start..start + 2), Some(b"EQ" | b"UQ"));
+        while end < n
+            && (ASCII_ALNUM[bytes[end] as usize] || ton_like && matches!(bytes[end], b'-' | b'_'))
+        {
             end += 1;
         }
         let len = end - start;
@@ -1330,6 +1364,9 @@ mod tests {
     pub(crate) const LTC: &str = "M1udjY4Kx3SGiSHeMLBzAXJsCbVhxNnkzA";
     pub(crate) const LTC_BECH32: &str = "ltc1q63823vtap7kuan04g3fksla6u3gkwmpvy2k456";
     pub(crate) const ZEC: &str = "t1nUEvJRMq1S6xw5dGJ4X8WbHqWo3AmokxR";
+    pub(crate) const SOL: &str = "7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU";
+    pub(crate) const TON: &str = "EQD4FPq-PRDieyQKkizFTRtSDyucUIqrj0v_zXJmqaDp6_0t";
+    pub(crate) const TON_UQ: &str = "UQBvW8Z5huBkMJYdnfAEM5JqTNkuWX3diqYENkWsIL0XggGG";
 
     fn kinds(text: &str) -> Vec<(SignalKind, &str)> {
         find_signals(text, &SignalConfig::default())
@@ -1351,6 +1388,9 @@ mod tests {
             (LTC, SignalKind::Litecoin),
             (LTC_BECH32, SignalKind::Litecoin),
             (ZEC, SignalKind::Zcash),
+            (SOL, SignalKind::Solana),
+            (TON, SignalKind::Ton),
+            (TON_UQ, SignalKind::Ton),
         ];
         for (addr, kind) in cases {
             let text = format!("send to {addr}. thanks");
@@ -1380,8 +1420,16 @@ mod tests {
 
     #[test]
     fn address_boundaries_required() {
-        assert!(kinds(&format!("x{BTC}")).is_empty());
-        assert!(kinds(&format!("{P2SH}x")).is_empty());
+        // Glued to a letter, a Bitcoin address is no longer one (the run may still have
+        // Solana's shape, which has no prefix).
+        let btc = |t: &str| {
+            kinds(t)
+                .iter()
+                .any(|(k, _)| matches!(k, SignalKind::BtcLegacy | SignalKind::BtcP2sh))
+        };
+        assert!(!btc(&format!("x{BTC}")));
+        assert!(!btc(&format!("{P2SH}x")));
+        assert!(kinds(&format!("xx{BTC}{BTC}")).is_empty());
         assert!(kinds(&format!("é{ETH}")).is_empty());
         assert!(kinds(&format!("{ETH}_")).is_empty());
         assert!(kinds(&format!("{ETH}ab")).is_empty());
@@ -1401,6 +1449,12 @@ mod tests {
             "bc1qwertyuiopasdfghjklzxcvbnmqwertyuiop",
             "antidisestablishmentarianism",
             "1234567890123456789012345678901234",
+            // Solana needs mixed case and a digit, base58 only (no 0 O I l).
+            "abcdefghijkmnopqrstuvwxyzabcdefghijk",
+            "ABCDEFGHJKLMNPQRSTUVWXYZ123456789ABC",
+            "7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJ0sgAsU",
+            // TON needs the EQ/UQ prefix and 48 characters.
+            "EQD4FPq-PRDieyQKkizFTRtSDyucUIqrj0v_zXJmqaDp6_0",
         ] {
             assert_eq!(classify_address(w.as_bytes()), None, "{w}");
             let found = find_signals(w, &SignalConfig::default());
@@ -1411,8 +1465,12 @@ mod tests {
             classify_address(b"bc1qGl5rvrsxp0w7x70hc43qctzgrlslja2zzmlg5q"),
             None
         );
-        // Wrong lengths.
-        assert_eq!(classify_address(&P2SH.as_bytes()[..33]), None);
+        // Wrong lengths. (A 33-character base58 run is still Solana-shaped.)
+        assert_ne!(
+            classify_address(&P2SH.as_bytes()[..33]),
+            Some(SignalKind::BtcP2sh)
+        );
+        assert_eq!(classify_address(&TRX.as_bytes()[..30]), None);
         assert_eq!(classify_address(&ETH.as_bytes()[..41]), None);
     }
 

@@ -1,0 +1,465 @@
+//! Language identification per record.
+//!
+//! redflag identifies the language of every record so that it can stem it with the right
+//! algorithm (or not at all), report figures per language, and warn when a record is in a
+//! language the model saw too little of. It must never *use* the language as evidence:
+//! the identified language is not a feature.
+//!
+//! Identification runs on the first [`PREFIX_BYTES`] bytes of the text, with URLs,
+//! e-mail addresses, handles and long alphanumeric runs (wallet addresses) left out:
+//!
+//! 1. the dominant script decides the candidates (letters are counted per script);
+//! 2. letters that only one language of a script uses decide at once: Pashto
+//!    (`ټ ډ ړ ږ ښ ګ ڼ ۍ ې ځ څ`), Urdu (`ٹ ڈ ڑ ں ے`), Kurdish Sorani (`ڵ ڕ ۆ ێ`); in
+//!    Cyrillic, `ў` (Uzbek) against `ӣ ӯ ҷ` (Tajik), and `ғ қ ҳ`, which both have and
+//!    Russian lacks, make Tajik;
+//! 3. otherwise [`whatlang`]'s trigram model chooses among that script's languages;
+//! 4. Somali, which `whatlang` does not know, is recognised in Latin text by its
+//!    function words (`iyo`, `oo`, `waa`, `ayaa`, `ka`, `ku`, ...) and its doubled vowels.
+//!
+//! A Latin-script text too short for a reliable guess gets [`UNDETERMINED`] (`und`), and
+//! so does a text with no letters. Codes are ISO 639-1 where the language has one
+//! (`ar`, `fa`, `ur`, `ps`, `ru`, `tg`, `uz`, `id`, `tr`, `so`, `fr`, `de`, `en`, ...),
+//! else ISO 639-3. Dari is identified as `fa`: the two are one language to a trigram model.
+//!
+//! Why `whatlang`: on the parallel encyclopaedic sentences of SIB-200 (the same 1,004
+//! sentences in every language of this domain) it is the fastest maintained detector
+//! (microseconds per short text, no model files), and with the script rules above its
+//! accuracy on the languages it lacks (Pashto, Tajik, Somali) is measured in
+//! `benches/langid.md`.
+//!
+//! ```
+//! use redflag::text::lang::{detect, UNDETERMINED};
+//!
+//! assert_eq!(detect("الحمد لله رب العالمين، جمعة مباركة على الجميع").code, "ar");
+//! assert_eq!(detect("Поздравляю всех с праздником, мира и добра вашим семьям").code, "ru");
+//! assert_eq!(detect("د کابل ښاروالۍ فعالیتونه دي").code, "ps");
+//! assert_eq!(detect("Please send the report to the whole team before Friday").code, "en");
+//! assert_eq!(detect("bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh").code, UNDETERMINED);
+//! ```
+
+use whatlang::{Detector, Lang};
+
+/// How much of a text identification reads.
+pub const PREFIX_BYTES: usize = 1024;
+
+/// The code of a text whose language could not be identified.
+pub const UNDETERMINED: &str = "und";
+
+/// The [`somali_score`] from which a Latin-script text is called Somali (measured on
+/// SIB-200: see `benches/langid.md`).
+const SOMALI_THRESHOLD: f64 = 0.3;
+
+/// The outcome of [`detect`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Detection {
+    /// ISO 639-1 code where there is one, else ISO 639-3; [`UNDETERMINED`] when unknown.
+    pub code: &'static str,
+    /// The dominant script.
+    pub script: Script,
+}
+
+/// Scripts redflag tells apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Script {
+    /// Latin.
+    Latin,
+    /// Arabic (Arabic, Persian, Urdu, Pashto, Kurdish, ...).
+    Arabic,
+    /// Cyrillic.
+    Cyrillic,
+    /// Any other script.
+    Other,
+    /// No letters at all.
+    None,
+}
+
+#[derive(Default)]
+struct Counts {
+    latin: u32,
+    arabic: u32,
+    cyrillic: u32,
+    other: u32,
+    pashto: u32,
+    urdu: u32,
+    sorani: u32,
+    /// Letters of Tajik alone (`ӣ ӯ ҷ`).
+    tajik: u32,
+    /// Letters of Uzbek Cyrillic alone (`ў`).
+    uzbek_cyr: u32,
+    /// Letters Tajik and Uzbek share and Russian lacks (`ғ қ ҳ`).
+    tajik_uzbek: u32,
+}
+
+fn count(c: char, n: &mut Counts) {
+    match c {
+        'a'..='z' | 'A'..='Z' | '\u{C0}'..='\u{24F}' | '\u{1E00}'..='\u{1EFF}' => n.latin += 1,
+        '\u{600}'..='\u{6FF}'
+        | '\u{750}'..='\u{77F}'
+        | '\u{FB50}'..='\u{FDFF}'
+        | '\u{FE70}'..='\u{FEFF}' => {
+            if c.is_alphabetic() {
+                n.arabic += 1;
+            }
+            match c {
+                '\u{67C}' | '\u{689}' | '\u{693}' | '\u{696}' | '\u{69A}' | '\u{6AB}'
+                | '\u{6BC}' | '\u{6CD}' | '\u{6D0}' | '\u{681}' | '\u{685}' => n.pashto += 1,
+                '\u{679}' | '\u{688}' | '\u{691}' | '\u{6BA}' | '\u{6D2}' => n.urdu += 1,
+                '\u{6B5}' | '\u{695}' | '\u{6C6}' | '\u{6CE}' => n.sorani += 1,
+                _ => {}
+            }
+        }
+        '\u{400}'..='\u{4FF}' => {
+            n.cyrillic += 1;
+            match c {
+                'ӣ' | 'Ӣ' | 'ӯ' | 'Ӯ' | 'ҷ' | 'Ҷ' => n.tajik += 1,
+                'ғ' | 'Ғ' | 'қ' | 'Қ' | 'ҳ' | 'Ҳ' => n.tajik_uzbek += 1,
+                'ў' | 'Ў' => n.uzbek_cyr += 1,
+                _ => {}
+            }
+        }
+        c if c.is_alphabetic() => n.other += 1,
+        _ => {}
+    }
+}
+
+/// Words that carry no language: links, e-mail addresses, handles, hashtags' `#`, and
+/// long runs of letters and digits (wallet addresses, hashes).
+fn is_noise(word: &str) -> bool {
+    let lower = word.trim_start_matches(|c: char| !c.is_alphanumeric());
+    lower.starts_with("http")
+        || lower.starts_with("www.")
+        || word.contains('@')
+        || word.contains("://")
+        || (word.len() >= 20 && word.bytes().any(|b| b.is_ascii_digit()))
+}
+
+/// Somali function words: frequent in any Somali sentence, rare together elsewhere.
+const SOMALI: [&str; 44] = [
+    "iyo", "oo", "waa", "ayaa", "ka", "ku", "ee", "uu", "ay", "la", "in", "u", "soo", "ah",
+    "waxaa", "aan", "ugu", "kale", "waxay", "ayuu", "loo", "lagu", "wax", "sida", "hadii",
+    "laakiin", "kaas", "taas", "kuwa", "mid", "ahaa", "ahayd", "tahay", "yahay", "ayey", "ayay",
+    "inay", "inuu", "buu", "bay", "baa", "ma", "waxa", "kala",
+];
+
+/// How Somali a Latin-script text looks: the share of Somali function words plus half the
+/// share of words with a doubled vowel (`aa ee ii oo uu`, which Somali spells long vowels
+/// with), over words of letters.
+fn somali_score(words: &[&str]) -> f64 {
+    let mut stop = 0usize;
+    let mut doubled = 0usize;
+    let mut total = 0usize;
+    for w in words {
+        let w = w
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        if w.is_empty() || !w.chars().all(|c| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        total += 1;
+        if SOMALI.contains(&w.as_str()) {
+            stop += 1;
+        }
+        if ["aa", "ee", "ii", "oo", "uu"].iter().any(|d| w.contains(d)) {
+            doubled += 1;
+        }
+    }
+    if total == 0 {
+        0.0
+    } else {
+        (stop as f64 + 0.5 * doubled as f64) / total as f64
+    }
+}
+
+const ARABIC_SCRIPT: [Lang; 3] = [Lang::Ara, Lang::Pes, Lang::Urd];
+/// Cyrillic candidates. Bulgarian, Serbian and Macedonian are left out: on short Russian
+/// sentences `whatlang` says Bulgarian too often (2.6% of SIB-200's Russian), and they are
+/// not languages of this domain.
+const CYRILLIC: [Lang; 3] = [Lang::Rus, Lang::Ukr, Lang::Bel];
+
+/// Identifies the language of `text` (see the module documentation).
+pub fn detect(text: &str) -> Detection {
+    let mut end = text.len().min(PREFIX_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let words: Vec<&str> = text[..end]
+        .split_whitespace()
+        .filter(|w| !is_noise(w))
+        .collect();
+    let mut n = Counts::default();
+    for w in &words {
+        for c in w.chars() {
+            count(c, &mut n);
+        }
+    }
+    let max = n.latin.max(n.arabic).max(n.cyrillic).max(n.other);
+    if max == 0 {
+        return Detection {
+            code: UNDETERMINED,
+            script: Script::None,
+        };
+    }
+    let clean = words.join(" ");
+    let script = if max == n.arabic {
+        Script::Arabic
+    } else if max == n.cyrillic {
+        Script::Cyrillic
+    } else if max == n.latin {
+        Script::Latin
+    } else {
+        Script::Other
+    };
+    let code = match script {
+        Script::Arabic => {
+            if n.pashto >= 2 || (n.pashto == 1 && n.urdu == 0 && n.arabic < 40) {
+                "ps"
+            } else if n.sorani >= 2 {
+                "ckb"
+            } else if n.urdu >= 2 || (n.urdu == 1 && n.arabic < 40) {
+                "ur"
+            } else {
+                let d = Detector::with_allowlist(ARABIC_SCRIPT.to_vec());
+                d.detect_lang(&clean).map_or("ar", iso)
+            }
+        }
+        Script::Cyrillic => {
+            if n.uzbek_cyr > n.tajik {
+                "uz"
+            } else if n.tajik + n.tajik_uzbek > 0 {
+                "tg"
+            } else {
+                let d = Detector::with_allowlist(CYRILLIC.to_vec());
+                d.detect_lang(&clean).map_or("ru", iso)
+            }
+        }
+        Script::Latin => {
+            if words.len() >= 3 && somali_score(&words) >= SOMALI_THRESHOLD {
+                "so"
+            } else {
+                match whatlang::detect(&clean) {
+                    Some(info) if info.script() == whatlang::Script::Latin => {
+                        // Short texts are guessed too often: ask for a reliable answer, or
+                        // at least a confident one on four or more words.
+                        if info.is_reliable() || (words.len() >= 4 && info.confidence() >= 0.5) {
+                            iso(info.lang())
+                        } else {
+                            UNDETERMINED
+                        }
+                    }
+                    _ => UNDETERMINED,
+                }
+            }
+        }
+        Script::Other => whatlang::detect_lang(&clean).map_or(UNDETERMINED, iso),
+        Script::None => UNDETERMINED,
+    };
+    Detection { code, script }
+}
+
+/// The redflag code of a `whatlang` language.
+fn iso(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Eng => "en",
+        Lang::Rus => "ru",
+        Lang::Cmn => "zh",
+        Lang::Spa => "es",
+        Lang::Por => "pt",
+        Lang::Ita => "it",
+        Lang::Ben => "bn",
+        Lang::Fra => "fr",
+        Lang::Deu => "de",
+        Lang::Ukr => "uk",
+        Lang::Kat => "ka",
+        Lang::Ara => "ar",
+        Lang::Hin => "hi",
+        Lang::Jpn => "ja",
+        Lang::Heb => "he",
+        Lang::Yid => "yi",
+        Lang::Pol => "pl",
+        Lang::Amh => "am",
+        Lang::Jav => "jv",
+        Lang::Kor => "ko",
+        Lang::Nob => "nb",
+        Lang::Dan => "da",
+        Lang::Swe => "sv",
+        Lang::Fin => "fi",
+        Lang::Tur => "tr",
+        Lang::Nld => "nl",
+        Lang::Hun => "hu",
+        Lang::Ces => "cs",
+        Lang::Ell => "el",
+        Lang::Bul => "bg",
+        Lang::Bel => "be",
+        Lang::Mar => "mr",
+        Lang::Kan => "kn",
+        Lang::Ron => "ro",
+        Lang::Slv => "sl",
+        Lang::Hrv => "hr",
+        Lang::Srp => "sr",
+        Lang::Mkd => "mk",
+        Lang::Lit => "lt",
+        Lang::Lav => "lv",
+        Lang::Est => "et",
+        Lang::Tam => "ta",
+        Lang::Vie => "vi",
+        Lang::Urd => "ur",
+        Lang::Tha => "th",
+        Lang::Guj => "gu",
+        Lang::Uzb => "uz",
+        Lang::Pan => "pa",
+        Lang::Aze => "az",
+        Lang::Ind => "id",
+        Lang::Tel => "te",
+        Lang::Pes => "fa",
+        Lang::Mal => "ml",
+        Lang::Ori => "or",
+        Lang::Mya => "my",
+        Lang::Nep => "ne",
+        Lang::Sin => "si",
+        Lang::Khm => "km",
+        Lang::Tuk => "tk",
+        Lang::Aka => "ak",
+        Lang::Zul => "zu",
+        Lang::Sna => "sn",
+        Lang::Afr => "af",
+        Lang::Lat => "la",
+        Lang::Slk => "sk",
+        Lang::Cat => "ca",
+        Lang::Tgl => "tl",
+        Lang::Hye => "hy",
+        Lang::Epo => "eo",
+    }
+}
+
+/// Normalises a language code as data may give it (ISO 639-1, ISO 639-3, or FLORES
+/// codes such as `arb_Arab`) to the codes [`detect`] returns. Arabic dialect codes
+/// become `ar`; Dari (`prs`) stays `prs`, so that data can keep it apart from Iranian
+/// Persian even though [`detect`] calls both `fa`.
+pub fn normalize_code(raw: &str) -> String {
+    let base = raw
+        .trim()
+        .split(['_', '-'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let code = match base.as_str() {
+        "arb" | "ara" | "acm" | "acq" | "aeb" | "ajp" | "apc" | "ars" | "ary" | "arz" | "afb"
+        | "apd" => "ar",
+        "urd" => "ur",
+        "pes" | "fas" | "per" => "fa",
+        "pbt" | "pus" | "pst" => "ps",
+        "rus" => "ru",
+        "ind" => "id",
+        "zsm" | "msa" | "may" => "ms",
+        "tur" => "tr",
+        "fra" | "fre" => "fr",
+        "deu" | "ger" => "de",
+        "som" => "so",
+        "tgk" => "tg",
+        "uzn" | "uzb" => "uz",
+        "eng" => "en",
+        "" => UNDETERMINED,
+        other => other,
+    };
+    code.to_string()
+}
+
+/// The language [`detect`] would report for text labelled `code` (after
+/// [`normalize_code`]): Dari is reported as Persian, Malay as Indonesian.
+pub fn detected_as(code: &str) -> &str {
+    match code {
+        "prs" => "fa",
+        "ms" => "id",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_and_their_languages() {
+        let cases = [
+            (
+                "السلام عليكم ورحمة الله وبركاته، عيد مبارك وكل عام وأنتم بخير",
+                "ar",
+            ),
+            (
+                "سلام دوستان، امروز هوا خیلی خوب است و ما به پارک می‌رویم",
+                "fa",
+            ),
+            ("آج موسم بہت اچھا ہے اور ہم سب پارک جا رہے ہیں", "ur"),
+            ("زه نن ورځ ښار ته ځم او بیرته به راشم", "ps"),
+            ("Сегодня хорошая погода, и мы идём гулять в парк", "ru"),
+            ("Имрӯз ҳаво хеле хуб аст ва мо ба боғ меравем", "tg"),
+            ("Bugün hava çok güzel ve parka gidiyoruz arkadaşlarla", "tr"),
+            (
+                "Hari ini cuaca sangat bagus dan kami pergi ke taman bersama",
+                "id",
+            ),
+            (
+                "Aujourd'hui il fait très beau et nous allons au parc ensemble",
+                "fr",
+            ),
+            (
+                "Heute ist das Wetter sehr schön und wir gehen in den Park",
+                "de",
+            ),
+            (
+                "Maanta cimiladu aad bay u fiican tahay waxaana aadaynaa beerta iyo suuqa",
+                "so",
+            ),
+            (
+                "The weather is lovely today and we are going to the park together",
+                "en",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(detect(text).code, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn noise_and_short_latin_text_are_undetermined() {
+        assert_eq!(detect("").code, UNDETERMINED);
+        assert_eq!(detect("12345 !!! 🙂").script, Script::None);
+        assert_eq!(
+            detect("https://example.org/x 0x80e05cEAF4873a318264b36C0A4ed777b858EA77").code,
+            UNDETERMINED
+        );
+        assert_eq!(detect("send btc").code, UNDETERMINED);
+        // Arabic script decides even a short text.
+        assert_eq!(detect("الحمد لله").code, "ar");
+    }
+
+    #[test]
+    fn addresses_and_links_do_not_outvote_the_words() {
+        let t = "تبرعوا الآن لدعم الأيتام bc1q8fmrwlggfjwr6cc3d585dac4ue2luj3tn5n7m44 https://example.org/donate";
+        assert_eq!(detect(t).code, "ar");
+    }
+
+    #[test]
+    fn only_a_prefix_is_read() {
+        let long = format!(
+            "{} {}",
+            "The weather is lovely today. ".repeat(60),
+            "Погода ".repeat(400)
+        );
+        assert_eq!(detect(&long).code, "en");
+    }
+
+    #[test]
+    fn codes_from_data() {
+        assert_eq!(normalize_code("arb_Arab"), "ar");
+        assert_eq!(normalize_code("ary_Arab"), "ar");
+        assert_eq!(normalize_code("pes_Arab"), "fa");
+        assert_eq!(normalize_code("prs_Arab"), "prs");
+        assert_eq!(normalize_code("uzn_Latn"), "uz");
+        assert_eq!(normalize_code("EN"), "en");
+        assert_eq!(normalize_code(""), "und");
+        assert_eq!(detected_as("prs"), "fa");
+        assert_eq!(detected_as("ar"), "ar");
+    }
+}
