@@ -76,7 +76,8 @@ pub struct Prediction {
     pub probabilities: Vec<f64>,
     /// Index of the most probable class.
     pub label: usize,
-    /// True when a review class reached its threshold.
+    /// True when a review class reached its threshold (and the text has the minimum
+    /// evidence of `review.min_evidence_words`).
     pub review: bool,
     /// The class the reasons explain: the flagged class, else the most probable review
     /// class; `None` when the model has no review classes.
@@ -229,10 +230,12 @@ impl Classifier {
         self.logistic.decision_function(row, &mut probabilities);
         self.calibration.apply(&mut probabilities);
         let label = argmax(&probabilities);
+        let (words, signals) = scratch.vector.evidence();
+        let evidence = signals > 0 || words >= self.config.review.min_evidence_words;
         let flagged = self
             .review_index
             .iter()
-            .filter(|(c, t)| probabilities[*c] >= *t)
+            .filter(|(c, t)| evidence && probabilities[*c] >= *t)
             .max_by(|a, b| probabilities[a.0].total_cmp(&probabilities[b.0]))
             .map(|(c, _)| *c);
         let explained = flagged.or_else(|| {

@@ -67,6 +67,12 @@ pub struct ReviewConfig {
     pub calibrate: bool,
     /// Seed of the hold-out hash.
     pub seed: u64,
+    /// Minimum evidence for review: a text with fewer words than this and no address,
+    /// link, e-mail address, handle or phone number never reaches review, whatever its
+    /// scores ("brothers", "send btc", "Allahu akbar" are too short to show an ask and a
+    /// beneficiary). Its scores and label are reported as they are. 0 (the default, and
+    /// in models made before it existed) turns the rule off.
+    pub min_evidence_words: usize,
 }
 
 impl Default for ReviewConfig {
@@ -79,6 +85,7 @@ impl Default for ReviewConfig {
             validation_fraction: 0.1,
             calibrate: true,
             seed: 0,
+            min_evidence_words: 0,
         }
     }
 }
@@ -551,6 +558,50 @@ mod tests {
             .fit(&[rec("a b", "benign"), rec("a c", "benign")])
             .unwrap_err();
         assert!(err.to_string().contains("at least two classes"), "{err}");
+    }
+
+    #[test]
+    fn minimum_evidence_keeps_one_word_texts_out_of_review() {
+        let mut data = Vec::new();
+        for i in 0..30 {
+            data.push(rec(
+                &format!("brothers send coins to the fighters now {i}"),
+                "appeal",
+            ));
+            data.push(rec(
+                &format!("lovely weather for a picnic in the park {i}"),
+                "benign",
+            ));
+        }
+        let mut config = TrainConfig::default();
+        config.review.validation_fraction = 0.0;
+        config.review.threshold = 0.5;
+        let loose = config.clone().check().unwrap().fit(&data).unwrap();
+        config.review.min_evidence_words = 4;
+        let strict = config.check().unwrap().fit(&data).unwrap();
+        let mut s = crate::ScoreScratch::default();
+        // One word: flagged without the rule, not with it; the scores are the same.
+        let a = loose.score("brothers", &mut s, false);
+        let b = strict.score("brothers", &mut s, false);
+        assert!(a.review, "{a:?}");
+        assert!(!b.review, "{b:?}");
+        assert_eq!(a.probabilities, b.probabilities);
+        assert_eq!(b.label, 0);
+        // Four words, or an address, are evidence enough.
+        assert!(
+            strict
+                .score("brothers send coins now", &mut s, false)
+                .review
+        );
+        assert!(
+            strict
+                .score(
+                    "send 0x80e05cEAF4873a318264b36C0A4ed777b858EA77",
+                    &mut s,
+                    false
+                )
+                .review
+        );
     }
 
     #[test]

@@ -134,10 +134,21 @@ pub struct CvArgs {
     /// Number of folds.
     #[arg(long, default_value_t = 5, value_name = "K")]
     pub folds: usize,
-    /// Field whose value keeps records together in one fold (`group`, `source`, `slice` or
-    /// `id`); records without it are their own group.
+    /// Field whose value keeps records together in one fold (`group`, `writer`,
+    /// `language`, `source`, `slice` or `id`). Records without a writer or language keep
+    /// their `group` together; records without the other fields are their own group.
     #[arg(long, default_value = "group", value_name = "FIELD")]
     pub group_by: String,
+    /// Instead of k folds, leave out one value of FIELD at a time (`writer`, `language`,
+    /// `source`, `slice` or `group`): train on every record without it and test on the
+    /// records with it. Records that lack the field (public corpora) are in training every
+    /// time and never tested.
+    #[arg(long, value_name = "FIELD", conflicts_with = "group_by")]
+    pub leave_one_out: Option<String>,
+    /// With --leave-one-out: write lowo.json (per-value figures and the evaluation report
+    /// of the pooled held-out predictions), lowo.md and predictions.jsonl into this folder.
+    #[arg(long, value_name = "DIR", requires = "leave_one_out")]
+    pub out: Option<PathBuf>,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

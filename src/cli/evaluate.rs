@@ -180,7 +180,10 @@ pub fn cv(args: CvArgs) -> anyhow::Result<u8> {
     set_threads(args.labeled.threads)?;
     let config = read_config(args.config.as_deref())?;
     let valid = config.check()?;
-    let (records, _) = read_all(&args.labeled)?;
+    let (records, files) = read_all(&args.labeled)?;
+    if let Some(field) = &args.leave_one_out {
+        return leave_one_out(&args, &valid, &records, files, field);
+    }
     let report = eval::cross_validate(
         &valid,
         &records,
@@ -213,6 +216,120 @@ pub fn cv(args: CvArgs) -> anyhow::Result<u8> {
                 folds.join(" ")
             )?;
         }
+    }
+    Ok(EXIT_OK)
+}
+
+fn leave_one_out(
+    args: &CvArgs,
+    config: &redflag::train::ValidTrainConfig,
+    records: &[LabeledRecord],
+    files: Vec<String>,
+    field: &str,
+) -> anyhow::Result<u8> {
+    let started = std::time::Instant::now();
+    let (report, pooled, order) = eval::leave_one_out(config, records, field, |v, i, n| {
+        eprintln!(
+            "redflag: [{:.0} s] fold {}/{n}: leaving out {field} {v:?}",
+            started.elapsed().as_secs_f64(),
+            i + 1
+        )
+    })?;
+    let opts = EvalOptions {
+        resamples: args.labeled.resamples,
+        seed: args.labeled.seed,
+        ..EvalOptions::default()
+    };
+    let mut info = BTreeMap::new();
+    info.insert(
+        "evaluation".to_string(),
+        serde_json::Value::String(format!(
+            "leave one {field} out: {} folds; {} records without a {field} trained in every fold",
+            report.folds.len(),
+            report.always_trained
+        )),
+    );
+    let pooled_report = eval::evaluate(&pooled, &opts, info, files);
+    let mut md = format!(
+        "# Leave one `{field}` out
+
+Each row trains on every record except those of one {field} (records without a {field}, {} of them, are in training every time) and tests on that {field}'s records.
+
+| {field} | train | test | appeal AP | propaganda AP | review precision | review recall | benign review rate |
+|---|---:|---:|---:|---:|---:|---:|---:|
+",
+        report.always_trained
+    );
+    let m = |f: &eval::HeldOut, k: &str| {
+        f.metrics
+            .get(k)
+            .copied()
+            .flatten()
+            .map_or("—".to_string(), |v| format!("{v:.3}"))
+    };
+    for f in &report.folds {
+        md.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |
+",
+            f.value,
+            f.train,
+            f.test,
+            m(f, "appeal.average_precision"),
+            m(f, "propaganda.average_precision"),
+            m(f, "review.precision"),
+            m(f, "review.recall"),
+            m(f, "benign.review_rate"),
+        ));
+    }
+    md.push_str(
+        "
+## The pooled held-out predictions
+
+",
+    );
+    md.push_str(&eval::render_markdown(&pooled_report, &[]));
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let json = serde_json::json!({ "leave_one_out": report, "pooled": pooled_report });
+        std::fs::write(
+            dir.join("lowo.json"),
+            serde_json::to_string_pretty(&json)? + "\n",
+        )?;
+        std::fs::write(dir.join("lowo.md"), &md)?;
+        let mut w = std::io::BufWriter::new(std::fs::File::create(dir.join("predictions.jsonl"))?);
+        let k = pooled.classes.len();
+        for (row, &i) in order.iter().enumerate() {
+            let r = &records[i];
+            let scores: BTreeMap<&str, f64> = pooled
+                .classes
+                .iter()
+                .map(String::as_str)
+                .zip(pooled.probs[row * k..(row + 1) * k].iter().copied())
+                .collect();
+            serde_json::to_writer(
+                &mut w,
+                &serde_json::json!({
+                    "id": r.id, "label": r.label, "writer": r.writer, "slice": r.slice,
+                    "lang": pooled.languages[row], "scores": scores, "review": pooled.flagged[row],
+                }),
+            )?;
+            writeln!(w)?;
+        }
+        w.flush()?;
+        eprintln!(
+            "redflag: wrote lowo.json, lowo.md and predictions.jsonl to {}",
+            dir.display()
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(
+            &mut out,
+            &serde_json::json!({ "leave_one_out": report, "pooled": pooled_report }),
+        )?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{md}")?;
     }
     Ok(EXIT_OK)
 }

@@ -60,7 +60,8 @@ pub struct BuildReport {
     pub splits: BTreeMap<String, BTreeMap<String, u64>>,
     /// Records per slice (all splits).
     pub slices: BTreeMap<String, u64>,
-    /// Records per language (as labelled in the data; `und` when unknown) and label.
+    /// Records per language (as labelled in the data, else as identified by
+    /// [`crate::text::lang::detect`]) and label.
     pub languages: BTreeMap<String, BTreeMap<String, u64>>,
     /// Records per writer and label (project-written data and annotated corpora).
     pub writers: BTreeMap<String, BTreeMap<String, u64>>,
@@ -198,7 +199,10 @@ pub fn build(
             if let Some(sl) = &r.slice {
                 *report.slices.entry(sl.clone()).or_default() += 1;
             }
-            let language = r.language.clone().unwrap_or_else(|| "und".into());
+            let language = r
+                .language
+                .clone()
+                .unwrap_or_else(|| crate::text::lang::detect(&r.text).code.to_string());
             *report
                 .languages
                 .entry(language)
@@ -435,6 +439,12 @@ fn shape(
     if label == "drop" {
         return Err("dropped by label rule".into());
     }
+    // Cut first, so that near-duplicates are judged on the text that is kept.
+    if let Some(max) = f.max_chars {
+        if let Some((cut, _)) = text.char_indices().nth(max) {
+            text.truncate(cut);
+        }
+    }
     if text.chars().count() < f.min_chars {
         return Err("shorter than min_chars".into());
     }
@@ -467,11 +477,6 @@ fn shape(
         }
         if f.keep_group_variants && !exact.insert(text.clone()) {
             return Err("exact duplicate".into());
-        }
-    }
-    if let Some(max) = f.max_chars {
-        if let Some((cut, _)) = text.char_indices().nth(max) {
-            text.truncate(cut);
         }
     }
     let source = s

@@ -406,6 +406,42 @@ pub fn grouped_stratified_folds(
     Ok(row_group.iter().map(|&g| fold_of_group[g]).collect())
 }
 
+/// The Wilson score interval of a proportion of `k` hits in `n` trials at `level`
+/// (0.95 or 0.99; other levels use the normal quantile of 0.95). Unlike a bootstrap, it
+/// never collapses to `[0, 0]` when there are no hits: 0 of 9 gives `[0, 0.30]`.
+/// `None` for `n == 0`.
+///
+/// ```
+/// use redflag::eval::wilson_interval;
+/// let i = wilson_interval(0, 9, 0.95).unwrap();
+/// assert_eq!(i.low, 0.0);
+/// assert!((i.high - 0.2991).abs() < 1e-3);
+/// let i = wilson_interval(50, 100, 0.95).unwrap();
+/// assert!((i.low - 0.4038).abs() < 1e-3 && (i.high - 0.5962).abs() < 1e-3);
+/// ```
+pub fn wilson_interval(k: u64, n: u64, level: f64) -> Option<Interval> {
+    if n == 0 || k > n {
+        return None;
+    }
+    let z = if (level - 0.99).abs() < 1e-9 {
+        2.5758
+    } else {
+        1.9600
+    };
+    let (k, n) = (k as f64, n as f64);
+    let p = k / n;
+    let z2 = z * z;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / (1.0 + z2 / n);
+    Some(Interval {
+        estimate: p,
+        low: (centre - half).max(0.0),
+        high: (centre + half).min(1.0),
+        level,
+        valid_resamples: 0,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -72,6 +72,111 @@ pub struct CvReport {
     pub metrics: BTreeMap<String, FoldSummary>,
 }
 
+/// One held-out value of a leave-one-out evaluation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HeldOut {
+    /// The value left out (e.g. a writer).
+    pub value: String,
+    /// Records trained on.
+    pub train: usize,
+    /// Records tested on (those with this value).
+    pub test: usize,
+    /// Metrics on the held-out records (`None` where undefined there).
+    pub metrics: BTreeMap<String, Option<f64>>,
+}
+
+/// Result of [`leave_one_out`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LeaveOneOutReport {
+    /// The field whose values were left out one at a time.
+    pub field: String,
+    /// Records without the field: in training every time, never tested.
+    pub always_trained: usize,
+    /// Per held-out value, in order.
+    pub folds: Vec<HeldOut>,
+}
+
+/// Leave-one-out evaluation over the values of `field` (e.g. `writer`): for each distinct
+/// value, trains `config` on every record without that value (records that lack the field
+/// altogether, such as public corpora, are in training every time) and scores the records
+/// with it. Returns the per-value report and the pooled held-out scores, in fold order
+/// (the records of the first value, then the second, ...), with the records' indices.
+/// `progress(value, i, n)` is called before each fold.
+pub fn leave_one_out(
+    config: &ValidTrainConfig,
+    records: &[LabeledRecord],
+    field: &str,
+    mut progress: impl FnMut(&str, usize, usize),
+) -> Result<(LeaveOneOutReport, Scored, Vec<usize>)> {
+    let value_of = |r: &LabeledRecord| -> Result<Option<String>> {
+        Ok(match field {
+            "writer" => r.writer.clone(),
+            "language" => r.language.clone(),
+            "source" => r.source.clone(),
+            "slice" => r.slice.clone(),
+            "group" => r.group.clone(),
+            other => {
+                return Err(Error::config(format!(
+                    "--leave-one-out {other:?}: use writer, language, source, slice or group"
+                )))
+            }
+        })
+    };
+    let values: Vec<Option<String>> = records.iter().map(value_of).collect::<Result<_>>()?;
+    let distinct: Vec<String> = values
+        .iter()
+        .flatten()
+        .cloned()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if distinct.len() < 2 {
+        return Err(Error::data(format!(
+            "leave-one-out needs at least two distinct values of `{field}`; the data has {}",
+            distinct.len()
+        )));
+    }
+    let mut folds = Vec::with_capacity(distinct.len());
+    let mut parts = Vec::with_capacity(distinct.len());
+    let mut order = Vec::new();
+    for (i, v) in distinct.iter().enumerate() {
+        progress(v, i, distinct.len());
+        let (test_idx, train_idx): (Vec<usize>, Vec<usize>) =
+            (0..records.len()).partition(|&j| values[j].as_deref() == Some(v.as_str()));
+        let train: Vec<LabeledRecord> = train_idx.iter().map(|&j| records[j].clone()).collect();
+        let test: Vec<LabeledRecord> = test_idx.iter().map(|&j| records[j].clone()).collect();
+        let model = config.fit(&train)?;
+        let scored = Scored::new(&model, &test)?;
+        let all: Vec<usize> = (0..scored.len()).collect();
+        let metrics = default_metrics(&scored)
+            .into_iter()
+            .map(|m| {
+                let v = scored.metric(&m, &all);
+                (m, v)
+            })
+            .collect();
+        folds.push(HeldOut {
+            value: v.clone(),
+            train: train.len(),
+            test: test.len(),
+            metrics,
+        });
+        parts.push(scored);
+        order.extend(test_idx);
+    }
+    let always_trained = values.iter().filter(|v| v.is_none()).count();
+    let pooled = Scored::concat(parts)?;
+    Ok((
+        LeaveOneOutReport {
+            field: field.to_string(),
+            always_trained,
+            folds,
+        },
+        pooled,
+        order,
+    ))
+}
+
 /// The group key of a record for `field` (`group`, `writer`, `language`, `source`, `slice`
 /// or `id`). A record without the field is its own group.
 pub fn group_key<'a>(r: &'a LabeledRecord, field: &str) -> Result<&'a str> {
@@ -79,8 +184,14 @@ pub fn group_key<'a>(r: &'a LabeledRecord, field: &str) -> Result<&'a str> {
         "group" => r.group.as_deref().unwrap_or(&r.id),
         "source" => r.source.as_deref().unwrap_or(&r.id),
         "slice" => r.slice.as_deref().unwrap_or(&r.id),
-        "writer" => r.writer.as_deref().unwrap_or(&r.id),
-        "language" => r.language.as_deref().unwrap_or(&r.id),
+        // Records without a writer or language (public corpora) keep their own groups
+        // (accounts, dialogues) together.
+        "writer" => r.writer.as_deref().or(r.group.as_deref()).unwrap_or(&r.id),
+        "language" => r
+            .language
+            .as_deref()
+            .or(r.group.as_deref())
+            .unwrap_or(&r.id),
         "id" => &r.id,
         other => {
             return Err(Error::config(format!(
@@ -260,6 +371,8 @@ mod tests {
             review: vec![(0, 0.5)],
             slices: vec![Some("s".into()); truth.len()],
             sources: vec![None; truth.len()],
+            languages: vec![None; truth.len()],
+            writers: vec![None; truth.len()],
             truth,
             probs,
             flagged,

@@ -50,11 +50,12 @@ mod report;
 mod robustness;
 
 pub use bootstrap::{
-    bootstrap_ci, grouped_stratified_folds, paired_bootstrap_diff, Interval, PairedDiff,
+    bootstrap_ci, grouped_stratified_folds, paired_bootstrap_diff, wilson_interval, Interval,
+    PairedDiff,
 };
 pub use compare::{
-    compare, cross_validate, default_metrics, group_key, lower_is_better, CvReport, FoldSummary,
-    GateRule, MetricComparison,
+    compare, cross_validate, default_metrics, group_key, leave_one_out, lower_is_better, CvReport,
+    FoldSummary, GateRule, HeldOut, LeaveOneOutReport, MetricComparison,
 };
 pub use metrics::{
     average_precision, binary_counts, confusion_matrix, per_class, precision_at_recall,
@@ -65,7 +66,8 @@ pub use metrics::{
 pub use plot::{pr_curves, reliability_diagram, roc_curves, score_histograms, PlotError};
 pub use report::{
     evaluate, render_markdown, write_plots, AtThreshold, ClassIntervals, ClassReport,
-    ConfusionMatrix, EvalOptions, GroupReport, Report, ReviewReport, Scored, LEVELS,
+    ConfusionMatrix, EvalOptions, GroupReport, LanguageReport, Report, ReviewReport, Scored,
+    LEVELS,
 };
 pub use robustness::{
     read_pairs, robustness, GapSummary, PairResult, RobustnessPair, RobustnessReport,

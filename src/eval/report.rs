@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     average_precision, binary_counts, bootstrap_ci, confusion_matrix, per_class,
     precision_at_recall, precision_recall_curve, recall_at_precision, reliability, roc_auc,
-    roc_curve, Interval, OperatingPoint, Reliability,
+    roc_curve, wilson_interval, Interval, OperatingPoint, Reliability,
 };
 use crate::error::{Error, Result};
 use crate::io::LabeledRecord;
@@ -71,6 +71,10 @@ pub struct Scored {
     pub slices: Vec<Option<String>>,
     /// Source per record.
     pub sources: Vec<Option<String>>,
+    /// Identified language per record (what `redflag score` reports as `lang`).
+    pub languages: Vec<Option<String>>,
+    /// Writer per record (project-written data).
+    pub writers: Vec<Option<String>>,
 }
 
 impl Scored {
@@ -92,11 +96,11 @@ impl Scored {
                 }
             }
         }
-        let scored: Vec<(Vec<f64>, bool)> = records
+        let scored: Vec<(Vec<f64>, bool, &'static str)> = records
             .par_iter()
             .map_init(ScoreScratch::default, |s, r| {
                 let p = model.score(&r.text, s, false);
-                (p.probabilities, p.review)
+                (p.probabilities, p.review, p.lang)
             })
             .collect();
         let review = model
@@ -105,9 +109,11 @@ impl Scored {
             .map_err(Error::config)?;
         let mut probs = Vec::with_capacity(records.len() * classes.len());
         let mut flagged = Vec::with_capacity(records.len());
-        for (p, f) in scored {
+        let mut languages = Vec::with_capacity(records.len());
+        for (p, f, l) in scored {
             probs.extend(p);
             flagged.push(f);
+            languages.push(Some(l.to_string()));
         }
         Ok(Scored {
             classes,
@@ -117,7 +123,36 @@ impl Scored {
             flagged,
             slices: records.iter().map(|r| r.slice.clone()).collect(),
             sources: records.iter().map(|r| r.source.clone()).collect(),
+            languages,
+            writers: records.iter().map(|r| r.writer.clone()).collect(),
         })
+    }
+
+    /// Pools the scores of several models on disjoint records (the held-out folds of a
+    /// cross-validation) into one set. Each record keeps the review decision of the model
+    /// that scored it; the review thresholds reported are the first part's. Errors when the
+    /// parts' classes differ.
+    pub fn concat(parts: Vec<Scored>) -> Result<Scored> {
+        let mut it = parts.into_iter();
+        let Some(mut out) = it.next() else {
+            return Err(Error::data("nothing to pool"));
+        };
+        for p in it {
+            if p.classes != out.classes {
+                return Err(Error::data(format!(
+                    "cannot pool scores of models with classes {:?} and {:?}",
+                    out.classes, p.classes
+                )));
+            }
+            out.truth.extend(p.truth);
+            out.probs.extend(p.probs);
+            out.flagged.extend(p.flagged);
+            out.slices.extend(p.slices);
+            out.sources.extend(p.sources);
+            out.languages.extend(p.languages);
+            out.writers.extend(p.writers);
+        }
+        Ok(out)
     }
 
     /// Number of records.
@@ -341,7 +376,7 @@ pub struct GroupReport {
     pub labels: BTreeMap<String, u64>,
     /// Fraction flagged for review (for benign slices: the false-positive burden).
     pub review_rate: f64,
-    /// Bootstrap interval of the review rate.
+    /// Wilson interval of the review rate (never `[0, 0]` for a slice without hits).
     pub review_rate_ci: Option<Interval>,
     /// Fraction whose argmax class is the true class.
     pub accuracy: f64,
@@ -383,6 +418,27 @@ pub struct Report {
     pub slices: BTreeMap<String, GroupReport>,
     /// Per source.
     pub sources: BTreeMap<String, GroupReport>,
+    /// Per identified language (the `lang` of `redflag score`).
+    #[serde(default)]
+    pub languages: BTreeMap<String, LanguageReport>,
+    /// Per writer (project-written data).
+    #[serde(default)]
+    pub writers: BTreeMap<String, GroupReport>,
+}
+
+/// Figures for the records of one identified language.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LanguageReport {
+    /// Records, review rate, accuracy (as for a slice).
+    #[serde(flatten)]
+    pub group: GroupReport,
+    /// Average precision of each review class within the language (`null` without
+    /// positives or negatives there).
+    pub average_precision: BTreeMap<String, Option<f64>>,
+    /// Review rate of the language's benign records, with its Wilson interval.
+    pub benign_review_rate: Option<Interval>,
+    /// Review rate of the language's reporting records, with its Wilson interval.
+    pub reporting_review_rate: Option<Interval>,
 }
 
 fn level_key(l: f64) -> String {
@@ -491,16 +547,45 @@ pub fn evaluate(
             .collect(),
     };
     report.calibration = scored.reliability(&all, opts.bins);
-    report.slices = groups(scored, &scored.slices, opts);
-    report.sources = groups(scored, &scored.sources, opts);
+    report.slices = groups(scored, &scored.slices);
+    report.sources = groups(scored, &scored.sources);
+    report.writers = groups(scored, &scored.writers);
+    report.languages = groups(scored, &scored.languages)
+        .into_iter()
+        .map(|(lang, group)| {
+            let idx: Vec<usize> = (0..n)
+                .filter(|&i| scored.languages[i].as_deref() == Some(lang.as_str()))
+                .collect();
+            let average_precision = scored
+                .review
+                .iter()
+                .map(|&(c, _)| {
+                    let (s, pos) = scored.class_scores(c, &idx);
+                    (scored.classes[c].clone(), average_precision(&s, &pos))
+                })
+                .collect();
+            let rate_of = |class: &str| {
+                let rows: Vec<usize> = idx
+                    .iter()
+                    .copied()
+                    .filter(|&i| scored.classes[scored.truth[i]] == class)
+                    .collect();
+                let hits = rows.iter().filter(|&&i| scored.flagged[i]).count() as u64;
+                wilson_interval(hits, rows.len() as u64, 0.95)
+            };
+            let report = LanguageReport {
+                group,
+                average_precision,
+                benign_review_rate: rate_of("benign"),
+                reporting_review_rate: rate_of("reporting"),
+            };
+            (lang, report)
+        })
+        .collect();
     report
 }
 
-fn groups(
-    scored: &Scored,
-    keys: &[Option<String>],
-    opts: &EvalOptions,
-) -> BTreeMap<String, GroupReport> {
+fn groups(scored: &Scored, keys: &[Option<String>]) -> BTreeMap<String, GroupReport> {
     let mut rows: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, k) in keys.iter().enumerate() {
         if let Some(k) = k {
@@ -520,13 +605,8 @@ fn groups(
             };
             let all: Vec<usize> = (0..idx.len()).collect();
             let review_rate = flagged(&all);
-            let review_rate_ci = (opts.resamples > 0)
-                .then(|| {
-                    bootstrap_ci(idx.len(), opts.resamples, opts.seed, 0.95, |s| {
-                        Some(flagged(s))
-                    })
-                })
-                .flatten();
+            let hits = idx.iter().filter(|&&i| scored.flagged[i]).count() as u64;
+            let review_rate_ci = wilson_interval(hits, idx.len() as u64, 0.95);
             let accuracy = idx
                 .iter()
                 .filter(|&&i| scored.argmax(i) == scored.truth[i])

@@ -90,6 +90,12 @@ impl VectorizerScratch {
         self.analyzer.language()
     }
 
+    /// Words and non-money signal tokens of the last document (see
+    /// [`text::Scratch::evidence`]).
+    pub fn evidence(&self) -> (usize, usize) {
+        self.analyzer.evidence()
+    }
+
     /// The last row produced, columns strictly increasing.
     pub fn row(&self) -> SparseRow<'_> {
         SparseRow {

@@ -41,6 +41,9 @@ pub struct AnalyzerConfig {
     pub detect_language: bool,
     /// Stem words (never signal tokens).
     pub stem: bool,
+    /// Give quoted and reported speech its own namespace ([`crate::text::quote`]): every
+    /// term that starts inside a quoted range gets a `"` before it. Off by default.
+    pub quotes: bool,
     /// Word n-gram sizes (default 1..=2). Signal tokens take part in n-grams.
     /// Signal tokens and side terms are emitted even when `min > 1`.
     pub word_ngrams: NgramRange,
@@ -61,6 +64,7 @@ impl Default for AnalyzerConfig {
             signals: SignalConfig::default(),
             language: Language::default(),
             detect_language: false,
+            quotes: false,
             stem: true,
             word_ngrams: NgramRange::default(),
             char_ngrams: None,
@@ -182,6 +186,10 @@ struct Token {
 /// never collide with words, stems or signal tokens.
 pub const CHAR_NGRAM_PREFIX: char = '~';
 
+/// The prefix of terms inside quoted or reported speech (with `quotes`): `"send`,
+/// `"#addr`, and `~"sen` for character n-grams. Words never start with `"`.
+pub const QUOTE_PREFIX: char = '"';
+
 /// Reusable per-thread buffers for [`Analyzer::for_each_term`].
 ///
 /// Create one per thread with `Scratch::default()` and pass it to every
@@ -206,6 +214,10 @@ pub struct Scratch {
     stems: Vec<StemCache>,
     /// The language identified for the last text (with `detect_language`).
     lang: Option<&'static str>,
+    /// Quoted byte ranges of the last text (with `quotes`).
+    quoted: Vec<Range<usize>>,
+    /// A term with its quotation prefix.
+    qterm: String,
 }
 
 impl Scratch {
@@ -219,6 +231,22 @@ impl Scratch {
     /// [`crate::text::lang::detect`].
     pub fn language(&self) -> Option<&'static str> {
         self.lang
+    }
+
+    /// How much the last text analysed with this scratch space says: its number of words,
+    /// and of signal tokens other than money amounts (addresses, links, e-mail addresses,
+    /// handles, phone numbers).
+    pub fn evidence(&self) -> (usize, usize) {
+        let mut words = 0;
+        let mut signals = 0;
+        for t in &self.tokens {
+            match t.kind {
+                TokKind::Word => words += 1,
+                TokKind::Signal(SignalKind::Money) => {}
+                TokKind::Signal(_) => signals += 1,
+            }
+        }
+        (words, signals)
     }
 }
 
@@ -303,8 +331,26 @@ impl Analyzer {
             chars,
             gram,
             offsets,
+            quoted,
+            qterm,
             ..
         } = scratch;
+        quoted.clear();
+        if cfg.quotes {
+            quoted.extend(super::quote::quoted_ranges(text));
+        }
+        let quoted: &[Range<usize>] = quoted;
+        // A term of a token inside a quotation gets the `"` prefix.
+        let mut f = |term: &str, kind: TermKind, span: Span, q: bool| {
+            if q {
+                qterm.clear();
+                qterm.push(QUOTE_PREFIX);
+                qterm.push_str(term);
+                f(qterm, kind, span)
+            } else {
+                f(term, kind, span)
+            }
+        };
         let tokens: &[Token] = tokens;
         // Tokens sit in `arena` separated by single spaces, so every word
         // n-gram is a slice of it.
@@ -316,13 +362,14 @@ impl Analyzer {
         let n_tokens = tokens.len();
         for (i, t) in tokens.iter().enumerate() {
             let text_of = |last: &Token| arena.get(t.text.start..last.text.end).unwrap_or("");
+            let q = !quoted.is_empty() && super::quote::is_quoted(quoted, t.span.start);
             match t.kind {
                 TokKind::Word => {
                     if min == 1 {
-                        f(text_of(t), TermKind::Word, t.span);
+                        f(text_of(t), TermKind::Word, t.span, q);
                     }
                 }
-                TokKind::Signal(k) => f(k.token(), TermKind::Signal(k), t.span),
+                TokKind::Signal(k) => f(k.token(), TermKind::Signal(k), t.span, q),
             }
             for last in tokens
                 .iter()
@@ -333,18 +380,20 @@ impl Analyzer {
                     text_of(last),
                     TermKind::WordNgram,
                     Span::new(t.span.start, last.span.end),
+                    q,
                 );
             }
             match t.kind {
                 TokKind::Signal(k) => {
                     if k.is_address() {
-                        f(ADDRESS_SIDE_TERM, TermKind::Side, t.span);
+                        f(ADDRESS_SIDE_TERM, TermKind::Side, t.span, q);
                     }
                     if !t.side.is_empty() {
                         f(
                             sides.get(t.side.clone()).unwrap_or(""),
                             TermKind::Side,
                             t.span,
+                            q,
                         );
                     }
                 }
@@ -362,8 +411,11 @@ impl Analyzer {
                             // (the n-gram "posit" of "positions" is not the stem "posit").
                             gram.clear();
                             gram.push(CHAR_NGRAM_PREFIX);
+                            if q {
+                                gram.push(QUOTE_PREFIX);
+                            }
                             gram.push_str(g);
-                            f(gram, TermKind::CharNgram, span)
+                            f(gram, TermKind::CharNgram, span, false)
                         });
                     }
                 }
@@ -866,6 +918,80 @@ mod tests {
     }
 
     #[test]
+    fn quoted_speech_has_its_own_namespace() {
+        let cfg = AnalyzerConfig {
+            quotes: true,
+            char_ngrams: Some(NgramRange::new(3, 3)),
+            ..AnalyzerConfig::default()
+        };
+        let a = Analyzer::new(cfg).unwrap();
+        let text = "Removed: the post read \u{201C}send btc to bc1qgl5rvrsxp0w7x70hc43qctzgrlslja2zzmlg5q\u{201D} today";
+        let terms = a.terms(text);
+        let has = |t: &str| terms.iter().any(|x| x.text == t);
+        assert!(has("remov") && has("today"), "outside quotes: plain");
+        assert!(has("\"send") && has("\"btc") && has("\"#addr") && has("\"#addr_btc_bech32"));
+        assert!(has("~\"sen"), "character n-grams too");
+        assert!(!has("send") && !has("#addr"));
+        // Spans still point at the original words.
+        let send = terms.iter().find(|x| x.text == "\"send").unwrap();
+        assert_eq!(&text[send.span.start..send.span.end], "send");
+        // Off by default.
+        let plain = Analyzer::new(AnalyzerConfig::default())
+            .unwrap()
+            .terms(text);
+        assert!(plain.iter().any(|x| x.text == "send"));
+        assert!(!plain.iter().any(|x| x.text.starts_with('"')));
+    }
+
+    #[test]
+    fn language_detection_chooses_the_stemmer() {
+        let cfg = AnalyzerConfig {
+            detect_language: true,
+            ..AnalyzerConfig::default()
+        };
+        let a = Analyzer::new(cfg).unwrap();
+        let mut s = Scratch::default();
+        let mut words = Vec::new();
+        a.for_each_term(
+            "Братья отправляют деньги родителям каждую неделю",
+            &mut s,
+            |t, k, _| {
+                if k == TermKind::Word {
+                    words.push(t.to_string())
+                }
+            },
+        );
+        assert_eq!(s.language(), Some("ru"));
+        assert!(words.contains(&"брат".to_string()), "{words:?}");
+        // A language without a Snowball algorithm is not stemmed (not stemmed as English).
+        words.clear();
+        a.for_each_term(
+            "Hari ini cuaca sangat bagus dan kami pergi ke taman bersama teman",
+            &mut s,
+            |t, k, _| {
+                if k == TermKind::Word {
+                    words.push(t.to_string())
+                }
+            },
+        );
+        assert_eq!(s.language(), Some("id"));
+        assert!(words.contains(&"bersama".to_string()), "{words:?}");
+        // Arabic: folded and stemmed; right-to-left spans point into the original.
+        let text = "أرسلوا التبرعات للمساجد";
+        let terms = a.terms(text);
+        for t in &terms {
+            assert!(text.is_char_boundary(t.span.start) && text.is_char_boundary(t.span.end));
+        }
+        let first = terms.iter().find(|t| t.kind == TermKind::Word).unwrap();
+        assert_eq!(&text[first.span.start..first.span.end], "أرسلوا");
+        assert!(!first.text.contains('أ'), "alef folded: {}", first.text);
+        // Without detection, every text is stemmed as English.
+        let mut s2 = Scratch::default();
+        Analyzer::default().for_each_term("hello", &mut s2, |_, _, _| {});
+        assert_eq!(s2.language(), None);
+    }
+
+    #[test]
     fn stemming_toggle() {
         let cfg = AnalyzerConfig {
             stem: false,
@@ -929,6 +1055,7 @@ mod tests {
         let custom = AnalyzerConfig {
             language: Language::German,
             detect_language: true,
+            quotes: true,
             stem: false,
             char_ngrams: Some(NgramRange::new(3, 5)),
             word_ngrams: NgramRange::new(1, 3),

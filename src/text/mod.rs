@@ -47,6 +47,7 @@
 
 pub mod lang;
 pub mod normalize;
+pub mod quote;
 pub mod signals;
 pub mod stem;
 pub mod tokenize;
@@ -56,7 +57,7 @@ mod scan;
 mod span;
 
 pub use analyzer::{
-    Analyzer, AnalyzerConfig, ConfigError, Scratch, Term, TermKind, CHAR_NGRAM_PREFIX,
+    Analyzer, AnalyzerConfig, ConfigError, Scratch, Term, TermKind, CHAR_NGRAM_PREFIX, QUOTE_PREFIX,
 };
 pub use span::Span;
 pub use tokenize::NgramRange;
