@@ -4,8 +4,10 @@
 
 use std::fmt::Write;
 
+use serde::{Deserialize, Serialize};
+
 use crate::data::Recipe;
-use crate::eval::{render_markdown, Report, RobustnessReport};
+use crate::eval::{render_markdown, wilson_interval, LeaveOneOutReport, Report, RobustnessReport};
 use crate::tune::{table, TuneReport};
 use crate::Classifier;
 
@@ -23,6 +25,300 @@ pub struct CardInputs<'a> {
     pub tune: Option<&'a TuneReport>,
     /// Obfuscation robustness.
     pub robustness: Option<&'a RobustnessReport>,
+    /// Leave-one-writer-out evaluation of the model's configuration (the headline).
+    pub lowo: Option<&'a LowoRun>,
+    /// Leave-one-writer-out runs of variants of the configuration (ablation rows).
+    pub lowo_variants: &'a [(String, LowoRun)],
+}
+
+/// What `redflag cv --leave-one-out FIELD --out DIR` writes to `lowo.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LowoRun {
+    /// Per held-out value.
+    pub leave_one_out: LeaveOneOutReport,
+    /// The evaluation report of the pooled held-out predictions.
+    pub pooled: Report,
+}
+
+/// Families of slices the card reports together: a name, what it stands for, and the
+/// slice-name prefixes it pools (writers name their slices freely, so a family is the
+/// union of every slice that starts with one of its prefixes).
+pub const SLICE_FAMILIES: [(&str, &str, &[&str]); 14] = [
+    (
+        "everyday religious language",
+        "greetings, prayers, verses, holiday wishes, sermons, worship notices, of every faith",
+        &[
+            "benign-religious",
+            "benign-eid",
+            "benign-ramadan",
+            "benign-dua",
+            "benign-quran",
+            "benign-hadith",
+            "benign-bare-verse",
+            "benign-verse",
+            "benign-sermon",
+            "benign-mosque-notice",
+            "benign-church-notice",
+            "benign-community-notice",
+            "benign-condolence",
+            "benign-jihad-nafs",
+            "benign-inner-jihad",
+            "benign-hajj",
+            "benign-umrah",
+            "benign-kandil",
+            "benign-hijri",
+            "benign-orthodox",
+            "benign-jewish",
+            "benign-gurdwara",
+            "benign-happy-diwali",
+            "benign-prayer",
+            "benign-spiritual-nasheed",
+            "benign-interfaith",
+            "benign-tabligh",
+        ],
+    ),
+    (
+        "lawful Islamic and other faith charity",
+        "zakat, sadaqah, mosque and church funds, iftar, orphans, relief",
+        &[
+            "benign-islamic-charity",
+            "benign-zakat",
+            "benign-sadaq",
+            "benign-sadaka",
+            "benign-infaq",
+            "benign-sedekah",
+            "benign-mosque",
+            "benign-church",
+            "benign-synagogue",
+            "benign-community-charity",
+            "benign-orphan",
+            "benign-widow",
+            "benign-camp-relief",
+            "benign-refugee",
+            "benign-gaza",
+            "benign-earthquake",
+            "benign-flood",
+            "benign-drought",
+            "benign-kurban",
+            "benign-eid-charity",
+            "benign-ramadan-charity",
+            "benign-charity",
+            "benign-humanitarian",
+            "benign-education-waqf",
+            "benign-pesantren",
+        ],
+    ),
+    (
+        "lawful crypto donations and remittances",
+        "charities, open source, streamers, family abroad",
+        &[
+            "benign-crypto-donation",
+            "benign-registered-relief-crypto",
+            "benign-open-source",
+            "benign-opensource",
+            "benign-streamer",
+            "benign-crypto-remittance",
+            "benign-crypto-family",
+            "benign-remittance",
+            "benign-dm-family-remittance",
+            "benign-hawala-family",
+            "benign-mosque-crypto",
+        ],
+    ),
+    (
+        "legal-defence, bail and strike funds",
+        "lawful defence funds, whatever the cause",
+        &[
+            "benign-legal-defence",
+            "benign-bail-fund",
+            "benign-strike-fund",
+            "benign-inmate-family",
+        ],
+    ),
+    (
+        "state-army and veterans' fundraising",
+        "lawful volunteer crowdfunding for a national army, veterans",
+        &[
+            "benign-state-army",
+            "benign-army",
+            "benign-lawful-army",
+            "benign-national-army",
+            "benign-military",
+            "benign-veteran",
+            "benign-troops",
+            "benign-lawful-veterans",
+        ],
+    ),
+    (
+        "sermons and speech against extremism",
+        "sermons warning youth, hostility to the groups",
+        &[
+            "benign-sermon-against",
+            "benign-sermon-anti",
+            "benign-hostile",
+        ],
+    ),
+    (
+        "gaming and sport slang",
+        "\"the brothers carried, drop the loot\"",
+        &[
+            "benign-gaming",
+            "benign-sport",
+            "benign-football",
+            "benign-cricket",
+            "benign-alarming-word",
+        ],
+    ),
+    (
+        "personal crowdfunding",
+        "medical bills, funerals, students",
+        &[
+            "benign-crowdfunding",
+            "benign-medical",
+            "benign-student",
+            "benign-cancer",
+            "benign-funeral",
+        ],
+    ),
+    (
+        "donation dialogues",
+        "persuasion to donate to a children's charity",
+        &["benign-donation-dialogue"],
+    ),
+    (
+        "ordinary posts in other languages",
+        "tweets and posts in Arabic, Urdu, Persian, Russian, Indonesian, Turkish, German",
+        &[
+            "benign-tweets-",
+            "benign-social-fa",
+            "benign-sentences-ru",
+            "benign-telegram-news-ru",
+        ],
+    ),
+    (
+        "encyclopaedic text (23 varieties)",
+        "SIB-200 sentences",
+        &["benign-encyclopaedic"],
+    ),
+    (
+        "news",
+        "news in every language",
+        &[
+            "benign-news",
+            "reporting-news",
+            "reporting-telegram-news",
+            "reporting-encyclopaedic",
+        ],
+    ),
+    (
+        "moderation notes and reporting that quotes appeals",
+        "takedown logs, moderator notes, analytics write-ups",
+        &[
+            "reporting-moderation",
+            "reporting-quotes-appeal",
+            "reporting-takedown",
+            "reporting-blockchain",
+            "reporting-quote-frame",
+            "reporting-wallet-warning",
+        ],
+    ),
+    (
+        "pro-IS accounts' tweets that are not propaganda",
+        "news relays, quotes and chat from the accounts, per-post labels",
+        &["benign-pro-is-accounts", "reporting-pro-is-accounts"],
+    ),
+];
+
+/// The review rate of the slices of a report that start with any of `prefixes`:
+/// `(flagged, records)`.
+pub fn family_rate(report: &Report, prefixes: &[&str]) -> (u64, u64) {
+    let mut flagged = 0u64;
+    let mut records = 0u64;
+    for (name, g) in &report.slices {
+        if prefixes.iter().any(|p| name.starts_with(p)) {
+            flagged += (g.review_rate * g.records as f64).round() as u64;
+            records += g.records;
+        }
+    }
+    (flagged, records)
+}
+
+fn families_table(s: &mut String, report: &Report) {
+    s.push_str("| family | what it is | records | sent to review | 95% Wilson interval |\n|---|---|---:|---:|---|\n");
+    for (name, what, prefixes) in SLICE_FAMILIES {
+        let (k, n) = family_rate(report, prefixes);
+        match wilson_interval(k, n, 0.95) {
+            Some(i) => {
+                let _ = writeln!(
+                    s,
+                    "| {name} | {what} | {n} | {k} ({:.1}%) | [{:.1}%, {:.1}%] |",
+                    100.0 * i.estimate,
+                    100.0 * i.low,
+                    100.0 * i.high
+                );
+            }
+            None => {
+                let _ = writeln!(s, "| {name} | {what} | 0 | — | — |");
+            }
+        }
+    }
+}
+
+fn languages_table(s: &mut String, report: &Report) {
+    s.push_str("| language | records | appeal AP | propaganda AP | benign sent to review | reporting sent to review |\n|---|---:|---:|---:|---|---|\n");
+    let f = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.3}"));
+    let rate = |i: &Option<crate::eval::Interval>| {
+        i.as_ref().map_or("—".to_string(), |i| {
+            format!(
+                "{:.1}% [{:.1}, {:.1}]",
+                100.0 * i.estimate,
+                100.0 * i.low,
+                100.0 * i.high
+            )
+        })
+    };
+    let mut langs: Vec<_> = report.languages.iter().collect();
+    langs.sort_by(|a, b| b.1.group.records.cmp(&a.1.group.records));
+    for (lang, l) in langs {
+        if l.group.records < 20 {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "| {lang} | {} | {} | {} | {} | {} |",
+            l.group.records,
+            f(l.average_precision.get("appeal").copied().flatten()),
+            f(l.average_precision.get("propaganda").copied().flatten()),
+            rate(&l.benign_review_rate),
+            rate(&l.reporting_review_rate),
+        );
+    }
+}
+
+fn headline_row(name: &str, r: &Report) -> String {
+    let f = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.3}"));
+    let ap = |c: &str| r.classes.get(c).and_then(|c| c.average_precision);
+    let rap = |c: &str| {
+        r.classes
+            .get(c)
+            .and_then(|c| c.recall_at_precision.get("0.90").copied().flatten())
+            .map(|o| o.recall)
+    };
+    let (k, n) = family_rate(r, SLICE_FAMILIES[0].2);
+    format!(
+        "| {name} | {} | {} | {} | {} | {} | {} | {} |",
+        f(ap("appeal")),
+        f(ap("propaganda")),
+        f(rap("appeal")),
+        f(rap("propaganda")),
+        f(r.review.precision),
+        f(r.review.recall),
+        if n == 0 {
+            "—".to_string()
+        } else {
+            format!("{:.1}% of {n}", 100.0 * k as f64 / n as f64)
+        }
+    )
 }
 
 /// Benign slices whose review rate the card always states, with what they stand for.
@@ -71,6 +367,38 @@ pub fn render_card(c: &CardInputs) -> String {
     s.push_str("redflag ranks and explains posts for **human review only**. It flags posts that may solicit money or material support for terrorist or violent-extremist groups (`appeal`) and extremist propaganda (`propaganda`), and separates them from text *about* extremism (`reporting`) and everything else (`benign`). A flag is a reason for a trained person to look, never a finding: redflag must not be used to remove content, suspend accounts, report people or take any other action automatically.\n\n");
     s.push_str("Intended users: trust-and-safety teams triaging large batches, researchers measuring detection quality, and CI pipelines retraining on newly labelled data behind a quality gate. Out of scope: hate-speech or toxicity detection, non-English text, judging individuals, and any use without human review.\n\n");
 
+    if let Some(l) = c.lowo {
+        let _ = writeln!(s, "## Generalisation to an unseen writer (headline)\n\nThe project's hand-written data comes from {} independent writers, each of whom wrote from the codebook and a brief of their own. Each row below trains this model's configuration on everything except one writer (the public corpora, {} records, are in training every time) and tests on that writer's records, which the model has never seen: the honest measure of how it does on text nobody here wrote. Figures from `redflag cv --leave-one-out writer`.\n", l.leave_one_out.folds.len(), l.leave_one_out.always_trained);
+        s.push_str("| held-out writer | test records | appeal AP | propaganda AP | review precision | review recall | benign sent to review |\n|---|---:|---:|---:|---:|---:|---:|\n");
+        let f = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.3}"));
+        for fold in &l.leave_one_out.folds {
+            let m = |k: &str| fold.metrics.get(k).copied().flatten();
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                fold.value,
+                fold.test,
+                f(m("appeal.average_precision")),
+                f(m("propaganda.average_precision")),
+                f(m("review.precision")),
+                f(m("review.recall")),
+                f(m("benign.review_rate"))
+            );
+        }
+        s.push_str("\n**All held-out writers pooled:**\n\n| run | appeal AP | propaganda AP | appeal recall at precision 0.90 | propaganda recall at precision 0.90 | review precision | review recall | everyday religious language sent to review |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        let _ = writeln!(s, "{}", headline_row("this configuration", &l.pooled));
+        for (name, v) in c.lowo_variants {
+            let _ = writeln!(s, "{}", headline_row(name, &v.pooled));
+        }
+        s.push_str(
+            "\nReview rates of lawful look-alikes written by the held-out writers (pooled):\n\n",
+        );
+        families_table(&mut s, &l.pooled);
+        s.push_str("\nPer identified language (pooled held-out writers):\n\n");
+        languages_table(&mut s, &l.pooled);
+        s.push('\n');
+    }
+
     s.push_str("## Model\n\n| | |\n|---|---|\n");
     let _ = writeln!(s, "| checksum (SHA-256 of payload) | `{}` |", c.checksum);
     let _ = writeln!(s, "| trained by | redflag {} |", meta.crate_version);
@@ -112,6 +440,27 @@ pub fn render_card(c: &CardInputs) -> String {
             f.name, f.records, f.sha256
         );
     }
+    if !meta.rows_per_language.is_empty() {
+        s.push_str("\n### Training rows per identified language\n\nLanguages are identified per record (`src/text/lang.rs`). A result in a language with fewer than 300 training rows, or fewer than 20 of a review class, carries the warning `language_low_coverage`.\n\n| language | rows | appeal | propaganda | reporting | benign | coverage |\n|---|---:|---:|---:|---:|---:|---|\n");
+        let mut langs: Vec<_> = meta.rows_per_language.iter().collect();
+        langs.sort_by_key(|(_, v)| std::cmp::Reverse(v.values().sum::<u64>()));
+        for (lang, rows) in langs {
+            let n: u64 = rows.values().sum();
+            if n < 20 {
+                continue;
+            }
+            let g = |c: &str| rows.get(c).copied().unwrap_or(0);
+            let _ = writeln!(
+                s,
+                "| {lang} | {n} | {} | {} | {} | {} | {} |",
+                g("appeal"),
+                g("propaganda"),
+                g("reporting"),
+                g("benign"),
+                if m.low_coverage(lang) { "low" } else { "ok" }
+            );
+        }
+    }
     s.push_str("\n### Review thresholds\n\nChosen on validation data (");
     let _ = write!(
         s,
@@ -136,9 +485,20 @@ pub fn render_card(c: &CardInputs) -> String {
 
     s.push_str("\n## Training data\n\nSee `datasets/README.md` (the dataset card) for labelling rules, counts and biases. ");
     if let Some(r) = c.recipe {
+        let non_commercial: Vec<&str> = r
+            .sources
+            .iter()
+            .filter(|s| s.commercial != Some(true))
+            .map(|s| s.name.as_str())
+            .collect();
+        if non_commercial.is_empty() {
+            s.push_str("**Terms:** every source allows commercial use.\n\n");
+        } else {
+            let _ = writeln!(s, "**Terms:** {} source(s) are non-commercial, research-only or of unclear terms ({}), so this model is for **non-commercial research use**. `redflag data build --commercial-only` leaves them out for a model built from commercially usable sources only.\n", non_commercial.len(), non_commercial.join(", "));
+        }
         let _ = writeln!(
             s,
-            "Recipe `{}`:\n\n| source | upstream | licence |\n|---|---|---|",
+            "Recipe `{}`:\n\n| source | upstream | licence | commercial use |\n|---|---|---|---|",
             r.name
         );
         for src in &r.sources {
@@ -152,7 +512,12 @@ pub fn render_card(c: &CardInputs) -> String {
             } else {
                 &src.licence
             };
-            let _ = writeln!(s, "| {} | {} | {} |", src.name, up, lic);
+            let terms = match src.commercial {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "unclear",
+            };
+            let _ = writeln!(s, "| {} | {} | {} | {terms} |", src.name, up, lic);
         }
         s.push('\n');
     } else {
@@ -160,7 +525,11 @@ pub fn render_card(c: &CardInputs) -> String {
     }
 
     if let Some(r) = c.report {
-        s.push_str("## Benign slices: review burden\n\nThe share of each lawful kind of text that this model sends to review (test data; 95% bootstrap interval).\n\n| slice | what it is | records | review rate |\n|---|---|---:|---|\n");
+        s.push_str("## In-distribution test split\n\nThe figures below are on the recipe's test split, whose writers, accounts and templates also appear in training: they flatter the model. The headline above is the honest measure.\n\n### Review burden by family of lawful text (test split)\n\n");
+        families_table(&mut s, r);
+        s.push_str("\n### Per identified language (test split)\n\n");
+        languages_table(&mut s, r);
+        s.push_str("\n### Watched slices (test split; 95% Wilson interval)\n\n| slice | what it is | records | review rate |\n|---|---|---:|---|\n");
         for (slice, what) in WATCHED_SLICES {
             match r.slices.get(slice) {
                 Some(g) => {
@@ -179,12 +548,12 @@ pub fn render_card(c: &CardInputs) -> String {
                 }
             }
         }
-        s.push_str("\n## Test metrics\n\n");
+        s.push_str("\n### Test metrics\n\n");
         let body = render_markdown(r, &[]);
         for line in body.lines().skip_while(|l| !l.starts_with("Data:")) {
             let line = line
                 .strip_prefix("## ")
-                .map_or(line.to_string(), |h| format!("### {h}"));
+                .map_or(line.to_string(), |h| format!("#### {h}"));
             s.push_str(&line);
             s.push('\n');
         }

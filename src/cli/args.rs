@@ -80,6 +80,14 @@ pub struct CardArgs {
     /// Obfuscation robustness pairs (JSON Lines).
     #[arg(long, value_name = "FILE")]
     pub robustness: Option<PathBuf>,
+    /// `lowo.json` from `redflag cv --leave-one-out writer --out DIR` with the model's
+    /// configuration: the card's headline, generalisation to an unseen writer.
+    #[arg(long, value_name = "FILE")]
+    pub lowo: Option<PathBuf>,
+    /// A leave-one-writer-out ablation row, `NAME=lowo.json` (a `cv --leave-one-out`
+    /// run of a variant of the configuration); repeatable.
+    #[arg(long, value_name = "NAME=FILE")]
+    pub lowo_variant: Vec<String>,
     /// Bootstrap resamples for confidence intervals.
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub resamples: usize,

@@ -55,6 +55,28 @@ pub fn run(args: CardArgs) -> anyhow::Result<u8> {
         ),
         None => None,
     };
+    let read_lowo = |p: &std::path::Path| -> anyhow::Result<redflag::card::LowoRun> {
+        serde_json::from_str(
+            &std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
+        )
+        .with_context(|| {
+            format!(
+                "{} is not a lowo.json of `redflag cv --leave-one-out`",
+                p.display()
+            )
+        })
+    };
+    let lowo = args.lowo.as_deref().map(read_lowo).transpose()?;
+    let variants = args
+        .lowo_variant
+        .iter()
+        .map(|v| {
+            let (name, path) = v
+                .split_once('=')
+                .with_context(|| format!("--lowo-variant {v:?}: expected NAME=FILE"))?;
+            Ok((name.to_string(), read_lowo(std::path::Path::new(path))?))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let robustness = match &args.robustness {
         Some(p) => Some(eval::robustness(&model, &eval::read_pairs(p)?)),
         None => None,
@@ -66,6 +88,8 @@ pub fn run(args: CardArgs) -> anyhow::Result<u8> {
         recipe: recipe.as_ref(),
         tune: tune.as_ref(),
         robustness: robustness.as_ref(),
+        lowo: lowo.as_ref(),
+        lowo_variants: &variants,
     });
     match &args.out {
         Some(p) => {

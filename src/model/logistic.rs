@@ -35,27 +35,27 @@
 //!
 //! # Solver
 //!
-//! argmin's L-BFGS (history 10) with a More–Thuente line search, started from all-zero
-//! parameters — the same setup as `linfa-logistic`. Iteration stops when
+//! L-BFGS (history 10) started from all-zero parameters, as in `linfa-logistic`, but run by
+//! redflag's own in-place, parallel implementation (`model::lbfgs`; why: see there) with a
+//! backtracking Armijo line search. Iteration stops when
 //!
 //! * the gradient's L2 norm falls below `gradient_tolerance`, or the loss stops changing by more
-//!   than machine epsilon (argmin reports both as `SolverConverged`; [`FitReport::converged`]
-//!   is `true`);
+//!   than machine epsilon ([`FitReport::converged`] is `true`);
 //! * `max_iterations` is reached (`converged == false`, not an error);
 //! * the line search cannot make progress, which is typical once the optimum is reached to
-//!   floating-point precision (`converged == false`, not an error: the best iterate is kept and
-//!   argmin's message is recorded in [`FitReport::termination`]). It is an error only if the
-//!   solver made no progress at all from the starting point, or if the loss is not finite.
+//!   floating-point precision (`converged == false`, not an error: the last accepted iterate is
+//!   kept and the reason is recorded in [`FitReport::termination`]). It is an error only if the
+//!   solver made no progress at all from the starting point, or if the loss is not finite
+//!   there.
 //!
 //! The solver minimises the objective divided by the total sample weight `Σ_i cw[y_i]` (the
 //! weighted *mean* loss; the optimum is the same), so `gradient_tolerance` (default `1e-4`, on
 //! the L2 norm of that mean gradient, close to scikit-learn's `tol`) means the same thing on
 //! a hundred rows and on a hundred thousand. [`FitReport::final_loss`] is that mean objective.
 //!
-//! argmin calls `cost` and `gradient` separately on the same point; one pass computes both and
-//! the result for the last point is cached, so every line-search trial costs one pass over the
-//! data. Per iteration, argmin's own dense vector arithmetic over the `n_params` parameters
-//! (single-threaded) typically costs more than that pass on sparse text data.
+//! One pass over the data computes the loss and the gradient together; every line-search
+//! trial costs one pass. The solver's dense vector arithmetic over the `n_params` parameters
+//! runs in parallel in place (no allocation per iteration).
 //!
 //! # Parallelism, determinism and memory
 //!
@@ -74,9 +74,7 @@
 //! order, so the same data and parameters give bit-identical weights with 1 thread or with N.
 //! The column-wise gradient needs no per-block dense gradient buffers at all, so memory does not
 //! grow with the number of blocks or threads: besides the solver state (L-BFGS keeps 2 × 10
-//! history vectors, argmin's iteration state and line search a dozen more, and the evaluation
-//! cache two, each `n_params · 8` bytes; a 100k-row × 200k-feature × 4-class fit peaks at about
-//! 280 MB resident, data included) a fit allocates one transposed copy of `X` (`nnz · 8 + (n_features + 1) · 8` bytes) and the
+//! history vectors and five working vectors, each `n_params · 8` bytes) a fit allocates one transposed copy of `X` (`nnz · 8 + (n_features + 1) · 8` bytes) and the
 //! `n_rows × K` residual buffer.
 //!
 //! # Example
@@ -116,12 +114,8 @@
 //! assert_eq!(model.predict_proba_matrix(&x).len(), 6 * 3);
 //! ```
 
-use std::sync::Mutex;
-
-use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason};
-use argmin::solver::linesearch::MoreThuenteLineSearch;
-use argmin::solver::quasinewton::LBFGS;
 use ndarray::Array1;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -207,7 +201,7 @@ pub enum LogisticError {
     /// than `u32::MAX` rows).
     #[error("problem too large: {0}")]
     TooLarge(String),
-    /// The solver failed, or stopped without improving on the starting point; carries argmin's
+    /// The solver failed, or stopped without improving on the starting point; carries the solver's
     /// message.
     #[error("solver failed: {0}")]
     Solver(String),
@@ -387,7 +381,7 @@ impl linfa::ParamGuard for LogisticParams {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FitReport {
     /// `true` iff the gradient norm fell below `gradient_tolerance` (or the loss stopped
-    /// changing at machine precision — argmin's own convergence test).
+    /// changing at machine precision).
     pub converged: bool,
     /// L-BFGS iterations performed.
     pub iterations: u64,
@@ -397,7 +391,7 @@ pub struct FitReport {
     pub final_gradient_norm: f64,
     /// Passes over the data (loss and gradient are computed together).
     pub evaluations: u64,
-    /// argmin's termination reason, e.g. "Solver converged",
+    /// Why the solver stopped, e.g. "Solver converged",
     /// "Maximum number of iterations reached" or a line-search message.
     pub termination: String,
     /// The class weights actually used (after resolving `Balanced`).
@@ -515,47 +509,43 @@ impl ValidLogisticParams {
             scale: 1.0 / y.iter().map(|&c| class_weights[c]).sum::<f64>(),
             n_features,
             n_classes,
-            cache: Mutex::new(Cache::default()),
         };
 
-        let init = Array1::<f64>::zeros(n_params);
-        let solver = LBFGS::new(MoreThuenteLineSearch::new(), LBFGS_MEMORY)
-            .with_tolerance_grad(self.gradient_tolerance)
-            .map_err(|e| LogisticError::Solver(e.to_string()))?;
-        let result = Executor::new(ArgminProblem(&objective), solver)
-            .configure(|state| state.param(init).max_iters(self.max_iterations))
-            .ctrlc(false)
-            .run();
-        let mut state = match result {
-            Ok(r) => r.state,
-            Err(e) => return Err(objective.classify_failure(e.to_string())),
+        let mut non_finite: Option<String> = None;
+        let outcome = super::lbfgs::minimize(
+            vec![0.0; n_params],
+            LBFGS_MEMORY,
+            self.max_iterations,
+            self.gradient_tolerance,
+            |w, grad| {
+                let loss = objective.loss_grad_into(w, grad);
+                if !loss.is_finite() || grad.iter().any(|g| !g.is_finite()) {
+                    let msg = format!(
+                        "loss {loss} or its gradient is not finite at a trial point (check feature scaling)"
+                    );
+                    non_finite = Some(msg.clone());
+                    return Err(msg);
+                }
+                Ok(loss)
+            },
+        )
+        .map_err(|e| LogisticError::NonFiniteLoss(e))?;
+        let failure = |msg: &str| match &non_finite {
+            Some(nf) => LogisticError::NonFiniteLoss(format!("{nf}; solver: {msg}")),
+            None => LogisticError::Solver(msg.to_string()),
         };
-
-        let iterations = state.get_iter();
-        let reason = state.get_termination_reason().cloned();
-        let converged = matches!(reason, Some(TerminationReason::SolverConverged));
-        let termination = reason
-            .as_ref()
-            .map(|r| r.text().to_string())
-            .unwrap_or_default();
-        let best = state
-            .take_best_param()
-            .ok_or_else(|| LogisticError::Solver(format!("no parameters ({termination})")))?;
-        let (loss, grad) = objective
-            .evaluate(&best)
-            .map_err(|e| LogisticError::NonFiniteLoss(e.to_string()))?;
-        if let Some(TerminationReason::SolverExit(msg)) = &reason {
-            let initial = objective.initial_loss();
-            if loss >= initial {
-                return Err(objective.classify_failure(msg.clone()));
-            }
+        if outcome.iterations == 0 && !outcome.converged {
+            return Err(failure(&outcome.termination));
         }
-        let final_gradient_norm = grad.iter().map(|g| g * g).sum::<f64>().sqrt();
-        let evaluations = objective.evaluations();
-
-        let best = best
-            .as_slice()
-            .map_or_else(|| best.to_vec(), <[f64]>::to_vec);
+        let super::lbfgs::Outcome {
+            x: best,
+            loss,
+            gradient_norm: final_gradient_norm,
+            iterations,
+            evaluations,
+            converged,
+            termination,
+        } = outcome;
         let weights: Vec<f32> = best[..n_weights].iter().map(|&w| w as f32).collect();
         let intercept: Vec<f32> = if self.fit_intercept {
             best[n_weights..].iter().map(|&b| b as f32).collect()
@@ -855,15 +845,6 @@ impl Csc {
     }
 }
 
-/// Last evaluated point and bookkeeping.
-#[derive(Default)]
-struct Cache {
-    last: Option<(Array1<f64>, f64, Array1<f64>)>,
-    evaluations: u64,
-    initial_loss: Option<f64>,
-    non_finite: Option<String>,
-}
-
 /// The training objective over one data set.
 struct Objective<'a> {
     x: &'a CsrMatrix,
@@ -876,13 +857,20 @@ struct Objective<'a> {
     scale: f64,
     n_features: usize,
     n_classes: usize,
-    cache: Mutex<Cache>,
 }
 
 impl Objective<'_> {
     /// Loss and gradient at `w` (layout: `W` feature-major, then the intercept if present).
     /// Deterministic for any rayon pool size.
+    #[cfg(test)]
     fn loss_grad(&self, w: &[f64]) -> (f64, Vec<f64>) {
+        let mut grad = vec![0.0; w.len()];
+        let loss = self.loss_grad_into(w, &mut grad);
+        (loss, grad)
+    }
+
+    /// [`Self::loss_grad`] into a caller's gradient buffer (`grad.len() == w.len()`).
+    fn loss_grad_into(&self, w: &[f64], grad: &mut [f64]) -> f64 {
         let k = self.n_classes;
         let n_weights = self.n_features * k;
         let (wmat, b) = w.split_at(n_weights);
@@ -927,7 +915,7 @@ impl Objective<'_> {
             .collect();
 
         // Phase 2: features → Xᵀ R + alpha W, one feature per inner loop, in fixed blocks.
-        let mut grad = vec![0.0f64; w.len()];
+        grad.fill(0.0);
         let (gw, gb) = grad.split_at_mut(n_weights);
         let alpha = self.alpha;
         let resid = &resid;
@@ -968,78 +956,7 @@ impl Objective<'_> {
         for g in grad.iter_mut() {
             *g *= self.scale;
         }
-        ((loss + 0.5 * alpha * sq) * self.scale, grad)
-    }
-
-    /// Cached loss and gradient at `p`; an error if either is not finite.
-    fn evaluate(&self, p: &Array1<f64>) -> Result<(f64, Array1<f64>), argmin::core::Error> {
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((param, loss, grad)) = &cache.last {
-            if param == p {
-                return Ok((*loss, grad.clone()));
-            }
-        }
-        let (loss, grad) = match p.as_slice() {
-            Some(s) => self.loss_grad(s),
-            None => self.loss_grad(&p.to_vec()),
-        };
-        cache.evaluations += 1;
-        if !loss.is_finite() || grad.iter().any(|g| !g.is_finite()) {
-            let msg = format!(
-                "loss {loss} or its gradient is not finite at a trial point (check feature scaling)"
-            );
-            cache.non_finite = Some(msg.clone());
-            return Err(argmin::core::Error::msg(msg));
-        }
-        cache.initial_loss.get_or_insert(loss);
-        let grad = Array1::from(grad);
-        cache.last = Some((p.clone(), loss, grad.clone()));
-        Ok((loss, grad))
-    }
-
-    fn evaluations(&self) -> u64 {
-        self.cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .evaluations
-    }
-
-    fn initial_loss(&self) -> f64 {
-        self.cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .initial_loss
-            .unwrap_or(f64::INFINITY)
-    }
-
-    /// Turns a solver failure into an error, preferring the non-finite-loss diagnosis.
-    fn classify_failure(&self, msg: String) -> LogisticError {
-        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        match &cache.non_finite {
-            Some(nf) => LogisticError::NonFiniteLoss(format!("{nf}; solver: {msg}")),
-            None => LogisticError::Solver(msg),
-        }
-    }
-}
-
-/// Adapter handing a borrowed [`Objective`] to argmin.
-struct ArgminProblem<'o, 'a>(&'o Objective<'a>);
-
-impl CostFunction for ArgminProblem<'_, '_> {
-    type Param = Array1<f64>;
-    type Output = f64;
-
-    fn cost(&self, p: &Array1<f64>) -> Result<f64, argmin::core::Error> {
-        self.0.evaluate(p).map(|(loss, _)| loss)
-    }
-}
-
-impl Gradient for ArgminProblem<'_, '_> {
-    type Param = Array1<f64>;
-    type Gradient = Array1<f64>;
-
-    fn gradient(&self, p: &Array1<f64>) -> Result<Array1<f64>, argmin::core::Error> {
-        self.0.evaluate(p).map(|(_, grad)| grad)
+        (loss + 0.5 * alpha * sq) * self.scale
     }
 }
 
@@ -1578,18 +1495,9 @@ mod tests {
         let x = CsrMatrix::from_rows(2, [&[(0u32, 3.0e38f32)][..], &[(1, 3.0e38)][..]]).unwrap();
         let y = [0, 1];
         let obj = objective(&x, &y, 2, vec![1.0; 2], 0.0);
-        let huge = Array1::from(vec![1e300, -1e300, 0.0, 0.0, 0.0, 0.0]);
-        let err = obj.evaluate(&huge).unwrap_err();
-        assert!(err.to_string().contains("not finite"), "{err}");
-        assert!(matches!(
-            obj.classify_failure("line search failed".into()),
-            LogisticError::NonFiniteLoss(ref m) if m.contains("line search failed")
-        ));
-        let fresh = objective(&x, &y, 2, vec![1.0; 2], 0.0);
-        assert_eq!(
-            fresh.classify_failure("boom".into()),
-            LogisticError::Solver("boom".into())
-        );
+        let huge = [1e300, -1e300, 0.0, 0.0, 0.0, 0.0];
+        let (loss, _) = obj.loss_grad(&huge);
+        assert!(!loss.is_finite(), "the objective at an overflowing point is not finite");
 
         // Fitting on extreme (but finite) values never panics and never yields non-finite
         // weights.

@@ -4,6 +4,7 @@
 //! the features that pushed it and where they occur in the text.
 
 mod calibration;
+mod lbfgs;
 pub mod logistic;
 mod review;
 
