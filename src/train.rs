@@ -288,6 +288,19 @@ impl ValidTrainConfig {
         validation: &[LabeledRecord],
         source: &str,
     ) -> Result<Classifier> {
+        self.fit_with_held_out(data, validation, None, source)
+    }
+
+    /// [`Self::fit_with_validation`], with review thresholds chosen on the validation data's
+    /// scores *and* `held_out` (see [`HeldOutScores`]); calibration is still fitted on the
+    /// validation data alone. Errors when `held_out` names other classes than the model's.
+    pub fn fit_with_held_out(
+        &self,
+        data: &[LabeledRecord],
+        validation: &[LabeledRecord],
+        held_out: Option<&HeldOutScores>,
+        source: &str,
+    ) -> Result<Classifier> {
         if data.is_empty() {
             return Err(Error::data("no training records"));
         }
@@ -330,6 +343,24 @@ impl ValidTrainConfig {
             .filter(|&c| self.config.review.classes.contains(&classes[c]))
             .collect();
         let truth: Vec<usize> = validation.iter().map(|r| index(r).unwrap_or(0)).collect();
+        let held_out = match held_out {
+            Some(h) => {
+                if h.classes != classes {
+                    return Err(Error::data(format!(
+                        "the held-out predictions are for classes {:?}, the model's are {:?}",
+                        h.classes, classes
+                    )));
+                }
+                let mut truth = Vec::with_capacity(h.labels.len());
+                for l in &h.labels {
+                    truth.push(classes.iter().position(|c| c == l).ok_or_else(|| {
+                        Error::data(format!("held-out prediction with unknown label {l:?}"))
+                    })?);
+                }
+                Some((h.probabilities.as_slice(), truth, h.source.as_str()))
+            }
+            None => None,
+        };
         let (calibration, summary) = self.choose_review(
             &classes,
             &review_classes,
@@ -338,6 +369,7 @@ impl ValidTrainConfig {
             validation,
             &truth,
             source,
+            held_out.as_ref().map(|(p, t, s)| (*p, t.as_slice(), *s)),
         );
         let review = ReviewPolicy {
             thresholds: summary
@@ -392,6 +424,7 @@ impl ValidTrainConfig {
         validation: &[LabeledRecord],
         truth: &[usize],
         source: &str,
+        held_out: Option<(&[f64], &[usize], &str)>,
     ) -> (Calibration, ValidationSummary) {
         let k = classes.len();
         let cfg = &self.config.review;
@@ -443,6 +476,19 @@ impl ValidTrainConfig {
                 }
             }
         }
+        // Thresholds: on the validation scores and the held-out predictions together.
+        let mut truth = truth.to_vec();
+        if let Some((p, t, what)) = held_out {
+            probs.extend_from_slice(p);
+            truth.extend_from_slice(t);
+            summary.records += t.len() as u64;
+            summary.source = format!(
+                "{}; with {} held-out predictions ({what})",
+                summary.source,
+                t.len()
+            );
+        }
+        let truth = &truth;
         let target = cfg.target();
         for &c in review_classes {
             let scores: Vec<f64> = probs.chunks_exact(k).map(|row| row[c]).collect();
@@ -471,6 +517,21 @@ impl ValidTrainConfig {
         }
         (calibration, summary)
     }
+}
+
+/// Held-out scores of records the model never trained on, from models that never saw them
+/// either: the pooled predictions of `redflag cv --leave-one-out writer`. Review thresholds
+/// are chosen on them together with the validation data's scores.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HeldOutScores {
+    /// Class names of `probabilities`' columns.
+    pub classes: Vec<String>,
+    /// Probabilities, row-major (`rows × classes`).
+    pub probabilities: Vec<f64>,
+    /// The true label of each row.
+    pub labels: Vec<String>,
+    /// What they are, for the model card (e.g. the file and how it was made).
+    pub source: String,
 }
 
 /// Training rows per identified language and class (identification in parallel).

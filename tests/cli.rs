@@ -413,6 +413,21 @@ fn the_embedded_default_model_scores_the_shipped_examples() {
         "{:?}",
         by_id("example-charity")
     );
+    // The default model knows the languages of its domain: everyday Arabic and a greeting
+    // are not sent to review, and Arabic is not a low-coverage language.
+    let o = run(
+        &["score", "-"],
+        Some(
+            "{\"id\":\"ar\",\"text\":\"اللهم اغفر لوالدي وارحمهما كما ربياني صغيرا\"}\n{\"id\":\"alhamdulillah\",\"text\":\"Alhamdulillah\"}\n{\"id\":\"brothers\",\"text\":\"brothers\"}\n"
+                .as_bytes(),
+        ),
+    );
+    let lines = stdout_json(&o);
+    assert_eq!(lines[0]["lang"], "ar");
+    assert!(lines[0].get("warnings").is_none(), "{}", lines[0]);
+    for l in &lines {
+        assert_eq!(l["review"], false, "{l}");
+    }
 }
 
 #[test]
@@ -442,6 +457,60 @@ fn data_build_from_a_fixture_recipe_and_data_check() {
     assert_eq!(tweets["dropped"]["retweet"], 1);
     assert_eq!(tweets["dropped"]["near-duplicate"], 1);
     assert_eq!(tweets["dropped"]["unmapped label \"zzz\""], 1);
+    assert_eq!(tweets["commercial"], serde_json::Value::Null);
+    assert!(
+        report["languages"]["en"]["benign"].as_u64().is_some(),
+        "{}",
+        report["languages"]
+    );
+    // The commercial profile leaves out the source whose terms are unclear.
+    let clean = dir.path().join("clean");
+    let o = run(
+        &[
+            "data",
+            "build",
+            "--recipe",
+            fixture("recipe/recipe.toml").to_str().unwrap(),
+            "--out",
+            clean.to_str().unwrap(),
+            "--commercial-only",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let clean_report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(clean.join("report.json")).unwrap()).unwrap();
+    let src = |name: &str| {
+        clean_report["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(src("tweets")["excluded"], true);
+    assert_eq!(src("tweets")["rows"], 0);
+    assert_eq!(src("own")["excluded"], false);
+    let own_rows: u64 = src("own")["kept"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    let total: u64 = ["train", "validation", "test"]
+        .iter()
+        .map(|s| {
+            std::fs::read_to_string(clean.join(format!("{s}.jsonl")))
+                .unwrap()
+                .lines()
+                .count() as u64
+        })
+        .sum();
+    assert_eq!(
+        total, own_rows,
+        "only the commercially usable source is built"
+    );
     let files: Vec<String> = ["train", "validation", "test"]
         .iter()
         .map(|s| out.join(format!("{s}.jsonl")).to_str().unwrap().to_string())
@@ -663,6 +732,72 @@ fn handwritten_files_pass_data_check_and_match_the_dataset_card() {
         ("benign", 600),
     ] {
         assert!(report["labels"][label].as_u64().unwrap() >= min, "{label}");
+    }
+}
+
+#[test]
+fn writers_files_pass_data_check_carry_writer_and_language_and_match_the_dataset_card() {
+    let dir = repo("datasets/writers");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .map(|p| p.to_str().unwrap().to_string())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "{files:?}");
+    let mut args = vec!["data", "check", "--json"];
+    args.extend(files.iter().map(String::as_str));
+    let o = run(&args, None);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let card = std::fs::read_to_string(repo("datasets/README.md")).unwrap();
+    let recipe = std::fs::read_to_string(repo("datasets/recipe.toml")).unwrap();
+    for f in &files {
+        let name = Path::new(f).file_stem().unwrap().to_str().unwrap();
+        assert!(
+            recipe.contains(&format!("path = \"writers/{name}.jsonl\"")),
+            "{name} is not in the recipe"
+        );
+        let mut per = std::collections::BTreeMap::new();
+        for line in std::fs::read_to_string(f).unwrap().lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(v["writer"], name, "{f}: {line}");
+            assert!(
+                v["language"].as_str().is_some_and(|l| !l.is_empty()),
+                "{f}: {line}"
+            );
+            *per.entry(v["label"].as_str().unwrap().to_string())
+                .or_insert(0u64) += 1;
+        }
+        for class in ["appeal", "propaganda", "benign"] {
+            assert!(
+                per.get(class).copied().unwrap_or(0) >= 40,
+                "{name}: {per:?}"
+            );
+        }
+        // The card's writer table has this writer; counts there are after the build's
+        // dedupe, so at most the file's.
+        let row = card
+            .lines()
+            .find(|l| l.starts_with(&format!("| {name} | ")) && l.matches('|').count() == 7)
+            .unwrap_or_else(|| panic!("datasets/README.md has no count row for {name}"));
+        let total: u64 = row
+            .trim_end_matches(" |")
+            .rsplit("| ")
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let in_file: u64 = per.values().sum();
+        assert!(
+            total <= in_file && total + 5 >= in_file,
+            "{name}: card {total}, file {in_file}"
+        );
     }
 }
 
@@ -889,6 +1024,180 @@ fn cv_reports_mean_and_std_per_metric() {
         None,
     );
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn cv_leaves_one_writer_out_groups_by_writer_and_train_takes_its_predictions() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = fixture_config(dir.path());
+    let public = fixture("train.jsonl");
+    let writers = fixture("writers.jsonl");
+    let out = dir.path().join("lowo");
+    let o = run(
+        &[
+            "cv",
+            "--data",
+            public.to_str().unwrap(),
+            writers.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--leave-one-out",
+            "writer",
+            "--out",
+            out.to_str().unwrap(),
+            "--resamples",
+            "0",
+            "--json",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let l = &v["leave_one_out"];
+    assert_eq!(l["field"], "writer");
+    assert_eq!(
+        l["always_trained"], 23,
+        "records without a writer train every fold"
+    );
+    let folds = l["folds"].as_array().unwrap();
+    let values: Vec<&str> = folds.iter().map(|f| f["value"].as_str().unwrap()).collect();
+    assert_eq!(values, ["w1", "w2", "w3"]);
+    for f in folds {
+        assert_eq!(f["test"], 6);
+        assert_eq!(
+            f["train"],
+            23 + 12,
+            "the other writers and the public records"
+        );
+        assert!(f["metrics"]["appeal.average_precision"].as_f64().is_some());
+    }
+    assert_eq!(v["pooled"]["records"], 18);
+    assert!(v["pooled"]["writers"]["w3"]["records"] == 6);
+    assert!(v["pooled"]["languages"]["ru"]["records"].as_u64().unwrap() >= 4);
+    assert!(stderr(&o).contains("fold 3/3: leaving out writer \"w3\""));
+    for f in ["lowo.json", "lowo.md", "predictions.jsonl"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let predictions = std::fs::read_to_string(out.join("predictions.jsonl")).unwrap();
+    let rows: Vec<serde_json::Value> = predictions
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 18);
+    for r in &rows {
+        let p: f64 = ["appeal", "propaganda", "reporting", "benign"]
+            .iter()
+            .map(|c| r["scores"][c].as_f64().unwrap())
+            .sum();
+        assert!((p - 1.0).abs() < 1e-9);
+        assert!(r["writer"].as_str().unwrap().starts_with('w'));
+    }
+    // The card reads lowo.json for its headline.
+    let model = dir.path().join("m.rfm");
+    let o = run(
+        &[
+            "train",
+            "--data",
+            public.to_str().unwrap(),
+            writers.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--held-out-predictions",
+            out.join("predictions.jsonl").to_str().unwrap(),
+            "--out",
+            model.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["inspect", model.to_str().unwrap()], None);
+    let meta: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let source = meta["meta"]["validation"]["source"].as_str().unwrap();
+    assert!(source.contains("18 held-out predictions"), "{source}");
+    let o = run(
+        &[
+            "card",
+            "--model",
+            model.to_str().unwrap(),
+            "--lowo",
+            out.join("lowo.json").to_str().unwrap(),
+            "--lowo-variant",
+            &format!("again={}", out.join("lowo.json").display()),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let card = String::from_utf8(o.stdout).unwrap();
+    assert!(card.contains("## Generalisation to an unseen writer (headline)"));
+    assert!(card.contains("| w2 | 6 |"), "{card}");
+    assert!(card.contains("| again |"));
+    // Grouped k-fold by writer keeps each writer in one fold.
+    let o = run(
+        &[
+            "cv",
+            "--data",
+            public.to_str().unwrap(),
+            writers.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--folds",
+            "2",
+            "--group-by",
+            "writer",
+            "--json",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["group_by"], "writer");
+    let sizes: u64 = v["fold_sizes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .sum();
+    assert_eq!(sizes, 41);
+    // An unknown field is a usage error naming the choices.
+    let o = run(
+        &[
+            "cv",
+            "--data",
+            writers.to_str().unwrap(),
+            "--leave-one-out",
+            "colour",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("use writer, language"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn every_result_names_its_language_and_warns_where_the_model_saw_too_little() {
+    let o = score(
+        &[],
+        Some(
+            "{\"id\":\"ru\",\"text\":\"Сегодня хорошая погода, и мы идём гулять в парк с друзьями\"}\n{\"id\":\"ar\",\"text\":\"مبروك للهلال الفوز اليوم، مباراة رائعة\"}\n{\"id\":\"short\",\"text\":\"ok\"}\n"
+                .as_bytes(),
+        ),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines = stdout_json(&o);
+    assert_eq!(lines[0]["lang"], "ru");
+    assert_eq!(lines[1]["lang"], "ar");
+    assert_eq!(lines[2]["lang"], "und");
+    // The fixture model was trained on English only: Russian and Arabic are low-coverage,
+    // an undetermined language never is.
+    for l in &lines[..2] {
+        let w = l["warnings"].as_array().expect("warnings");
+        assert!(w.iter().any(|x| x == "language_low_coverage"), "{l}");
+    }
+    assert!(lines[2].get("warnings").is_none(), "{}", lines[2]);
 }
 
 #[test]

@@ -317,6 +317,12 @@ pub struct TrainArgs {
     /// training data is held out (`review.validation_fraction`).
     #[arg(long, num_args = 1.., value_name = "FILE")]
     pub validation: Vec<String>,
+    /// `predictions.jsonl` from `redflag cv --leave-one-out writer --out DIR`: review
+    /// thresholds are chosen on these held-out-writer predictions together with the
+    /// validation data, whose records that have a `writer` are then left out of the
+    /// threshold choice (the held-out predictions cover every writer's records).
+    #[arg(long, value_name = "FILE")]
+    pub held_out_predictions: Option<PathBuf>,
     /// Choose each review class's threshold to reach this precision on validation data.
     #[arg(long, value_name = "P", conflicts_with = "target_recall")]
     pub target_precision: Option<f64>,

@@ -58,7 +58,29 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
             started.elapsed().as_secs_f64()
         );
     }
-    let mut model = if args.validation.is_empty() {
+    let held_out = match &args.held_out_predictions {
+        Some(p) => Some(read_predictions(p, &valid, &data)?),
+        None => None,
+    };
+    let mut model = if let Some(h) = &held_out {
+        // Validation records with a writer are covered by the held-out predictions.
+        let mut validation = Vec::new();
+        for input in &args.validation {
+            let (records, sha256) = read_labeled(input, &fields, args.columns.format)?;
+            files.push(DataFile {
+                name: format!("{input} (validation)"),
+                sha256,
+                records: records.len() as u64,
+            });
+            validation.extend(records.into_iter().filter(|r| r.writer.is_none()));
+        }
+        let source = if args.validation.is_empty() {
+            "no validation file".to_string()
+        } else {
+            format!("{} (records without a writer)", args.validation.join(", "))
+        };
+        valid.fit_with_held_out(&data, &validation, Some(h), &source)?
+    } else if args.validation.is_empty() {
         valid.fit(&data)?
     } else {
         let mut validation = Vec::new();
@@ -131,6 +153,46 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
         }
     }
     Ok(EXIT_OK)
+}
+
+/// Reads `predictions.jsonl` of `cv --leave-one-out`: one `{"label", "scores": {class: p}}`
+/// per line. Every line is checked; an error names the line.
+fn read_predictions(
+    path: &std::path::Path,
+    config: &redflag::train::ValidTrainConfig,
+    data: &[LabeledRecord],
+) -> anyhow::Result<redflag::train::HeldOutScores> {
+    let classes = config.classes_for(data)?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut out = redflag::train::HeldOutScores {
+        classes: classes.clone(),
+        source: format!("{}, from cv --leave-one-out", path.display()),
+        ..Default::default()
+    };
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let at = || format!("{}:{}", path.display(), i + 1);
+        let v: serde_json::Value =
+            serde_json::from_str(line).with_context(|| format!("{}: not JSON", at()))?;
+        let label = v["label"]
+            .as_str()
+            .with_context(|| format!("{}: no `label`", at()))?;
+        out.labels.push(label.to_string());
+        for c in &classes {
+            let p = v["scores"][c]
+                .as_f64()
+                .with_context(|| format!("{}: no score for class {c:?}", at()))?;
+            out.probabilities.push(p);
+        }
+    }
+    if out.labels.is_empty() {
+        anyhow::bail!("{}: no predictions", path.display());
+    }
+    Ok(out)
 }
 
 fn fmt_opt(v: Option<f64>) -> String {

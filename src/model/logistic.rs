@@ -1070,7 +1070,6 @@ mod tests {
             scale: 1.0,
             n_features: x.n_cols(),
             n_classes: k,
-            cache: Mutex::new(Cache::default()),
         }
     }
 
@@ -1497,7 +1496,10 @@ mod tests {
         let obj = objective(&x, &y, 2, vec![1.0; 2], 0.0);
         let huge = [1e300, -1e300, 0.0, 0.0, 0.0, 0.0];
         let (loss, _) = obj.loss_grad(&huge);
-        assert!(!loss.is_finite(), "the objective at an overflowing point is not finite");
+        assert!(
+            !loss.is_finite(),
+            "the objective at an overflowing point is not finite"
+        );
 
         // Fitting on extreme (but finite) values never panics and never yields non-finite
         // weights.
