@@ -365,7 +365,7 @@ pub fn render_card(c: &CardInputs) -> String {
     );
     s.push_str("## Intended use\n\n");
     s.push_str("redflag ranks and explains posts for **human review only**. It flags posts that may solicit money or material support for terrorist or violent-extremist groups (`appeal`) and extremist propaganda (`propaganda`), and separates them from text *about* extremism (`reporting`) and everything else (`benign`). A flag is a reason for a trained person to look, never a finding: redflag must not be used to remove content, suspend accounts, report people or take any other action automatically.\n\n");
-    s.push_str("Intended users: trust-and-safety teams triaging large batches, researchers measuring detection quality, and CI pipelines retraining on newly labelled data behind a quality gate. Out of scope: hate-speech or toxicity detection, non-English text, judging individuals, and any use without human review.\n\n");
+    s.push_str("Intended users: trust-and-safety teams triaging large batches, researchers measuring detection quality, and CI pipelines retraining on newly labelled data behind a quality gate. Out of scope: hate-speech or toxicity detection, judging individuals or communities, and any use without human review. A result whose language the model saw too little of carries `language_low_coverage`: route it to a reviewer who reads the language.\n\n");
 
     if let Some(l) = c.lowo {
         let _ = writeln!(s, "## Generalisation to an unseen writer (headline)\n\nThe project's hand-written data comes from {} independent writers, each of whom wrote from the codebook and a brief of their own. Each row below trains this model's configuration on everything except one writer (the public corpora, {} records, are in training every time) and tests on that writer's records, which the model has never seen: the honest measure of how it does on text nobody here wrote. Figures from `redflag cv --leave-one-out writer`.\n", l.leave_one_out.folds.len(), l.leave_one_out.always_trained);
@@ -588,11 +588,12 @@ pub fn render_card(c: &CardInputs) -> String {
     }
 
     s.push_str("\n## Known limits\n\n");
-    s.push_str("- **The appeal class was written by the project**, not observed in the wild: ~660 short, generic, hand-written examples. Real appeals will take forms the examples do not, so appeal recall on the project's own test split is optimistic.\n");
-    s.push_str("- **English-centric.** Stemming and most training text are English; other languages are out of scope.\n");
-    s.push_str("- **Propaganda is mostly one 2015–16 corpus** of pro-IS tweets labelled by account, not by tweet (about a third of a labelled sample is propaganda per tweet). The model has learnt that period's vocabulary, including battlefield news in the group's voice; far-right propaganda rests on 85 hand-written examples.\n");
-    s.push_str("- **Bag of n-grams.** The model sees words and word pairs, not meaning: negation, irony, quotation and context outside the post are invisible to it, which is why reporting that quotes an appeal can still be flagged.\n");
-    s.push_str("- **Scores are calibrated on the validation split's mix of classes.** On a stream with far fewer harmful posts, precision at the stored thresholds will be lower than on the test split; choose thresholds from `redflag evaluate` on your own labelled sample.\n");
+    s.push_str("- **The appeal class was written by the project**, not observed in the wild: by eleven writers, all of them language models given a brief. Real appeals will take forms none of them imagined; the headline measures how far one writer's habits carry to another's.\n");
+    s.push_str("- **Languages other than English rest on one writer each.** When that writer is left out, the model has no hand-written appeal or propaganda in the language, and the headline's non-English rows show what a bag of n-grams then does: it still keeps ordinary text and news out of review, but finds few of the harmful posts (low recall, average precision 0.5–0.8). Do not rely on it alone for non-English review queues; second writers per language are the next step.\n");
+    s.push_str("- **Propaganda from the wild is one 2015–16 corpus**, now labelled per post (493 of 4,188 annotated pro-IS tweets). Far-right propaganda is hand-written only.\n");
+    s.push_str("- **Bag of n-grams.** The model sees words, word pairs and character n-grams, not meaning: negation, irony and context outside the post are invisible to it. Quoted speech can be given its own namespace (`analyzer.quotes`), but the default model does not use it: its leave-one-writer-out ablation has not been run yet.\n");
+    s.push_str("- **Short texts.** A text of fewer than `review.min_evidence_words` words with no address, link, handle, e-mail or phone number never reaches review (its scores are still reported).\n");
+    s.push_str("- **Thresholds were chosen on a mix with far more harmful posts than a real stream** (the writers' held-out records and the validation split). On a stream with fewer harmful posts, precision at the stored thresholds will be lower; choose thresholds from `redflag evaluate` on your own labelled sample, or override them per deployment.\n");
     s.push_str("- **Hate speech** in the training data is labelled benign: redflag does not detect it and must not be used for it.\n");
     s
 }

@@ -220,7 +220,8 @@ fn a_10_mb_record_is_scored_and_a_longer_one_truncated_when_asked() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let lines = stdout_json(&o);
     assert_eq!(lines.len(), 1);
-    assert!(lines[0].get("warnings").is_none());
+    let warnings = lines[0]["warnings"].as_array().cloned().unwrap_or_default();
+    assert!(!warnings.iter().any(|w| w == "truncated"), "{warnings:?}");
     let o = score(&["-", "--max-bytes", "1000"], Some(line.as_bytes()));
     let lines = stdout_json(&o);
     assert_eq!(lines[0]["warnings"][0], "truncated");
@@ -458,8 +459,8 @@ fn data_build_from_a_fixture_recipe_and_data_check() {
     assert_eq!(tweets["dropped"]["near-duplicate"], 1);
     assert_eq!(tweets["dropped"]["unmapped label \"zzz\""], 1);
     assert_eq!(tweets["commercial"], serde_json::Value::Null);
-    assert!(
-        report["languages"]["en"]["benign"].as_u64().is_some(),
+    assert_eq!(
+        report["languages"]["en"]["appeal"], 2,
         "{}",
         report["languages"]
     );
@@ -600,7 +601,6 @@ fn data_check_finds_every_kind_of_problem() {
     for expected in [
         "a.jsonl:2: no `label`",
         "a.jsonl:3: label \"spam\" is not one of",
-        "a.jsonl:4: no `source`",
         "a.jsonl:5: id \"1\" was already used at",
         "a.jsonl:6: empty `text`",
         "a.jsonl:7: malformed JSON",
@@ -611,6 +611,8 @@ fn data_check_finds_every_kind_of_problem() {
     ] {
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");
     }
+    // `source` is optional: a record without one is counted, not an error.
+    assert!(!out.contains("a.jsonl:4:"), "{out}");
     assert!(
         out.contains("duplicates: 1 exact, 1 near, 2 across files"),
         "{out}"
@@ -746,15 +748,17 @@ fn writers_files_pass_data_check_carry_writer_and_language_and_match_the_dataset
         .collect();
     files.sort();
     assert!(files.len() >= 10, "{files:?}");
-    let mut args = vec!["data", "check", "--json"];
-    args.extend(files.iter().map(String::as_str));
-    let o = run(&args, None);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
+    // Each writer's file is clean on its own. (Two writers may independently write the same
+    // short text, such as "send btc"; the build keeps the first.)
+    for f in &files {
+        let o = run(&["data", "check", f], None);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{f}: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
     let card = std::fs::read_to_string(repo("datasets/README.md")).unwrap();
     let recipe = std::fs::read_to_string(repo("datasets/recipe.toml")).unwrap();
     for f in &files {
@@ -1112,7 +1116,9 @@ fn cv_leaves_one_writer_out_groups_by_writer_and_train_takes_its_predictions() {
     assert!(o.status.success(), "{}", stderr(&o));
     let o = run(&["inspect", model.to_str().unwrap()], None);
     let meta: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let source = meta["meta"]["validation"]["source"].as_str().unwrap();
+    let source = meta["header"]["meta"]["validation"]["source"]
+        .as_str()
+        .unwrap();
     assert!(source.contains("18 held-out predictions"), "{source}");
     let o = run(
         &[
@@ -1330,8 +1336,10 @@ fn tune_writes_a_usable_config_and_card_writes_a_model_card() {
         "## Intended use",
         "human review only",
         "## Training data",
-        "## Benign slices: review burden",
-        "## Test metrics",
+        "## In-distribution test split",
+        "### Review burden by family of lawful text (test split)",
+        "### Per identified language (test split)",
+        "### Test metrics",
         "## Ablation",
         "## Obfuscation robustness",
         "## Known limits",

@@ -156,10 +156,12 @@ pub fn check(files: &[String], allowed_labels: &[String]) -> Result<CheckReport>
                 }
                 Some(l) => *report.labels.entry(l.to_string()).or_default() += 1,
             }
-            match r.source.as_deref() {
-                None => err("no `source`".into()),
-                Some(s) => *report.sources.entry(s.to_string()).or_default() += 1,
-            }
+            // `source` is optional (the README's canonical format); records without one are
+            // counted under "(none)".
+            *report
+                .sources
+                .entry(r.source.clone().unwrap_or_else(|| "(none)".into()))
+                .or_default() += 1;
             if let Some(s) = &r.slice {
                 *report.slices.entry(s.clone()).or_default() += 1;
             }
