@@ -62,18 +62,19 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
         Some(p) => Some(read_predictions(p, &valid, &data)?),
         None => None,
     };
+    let mut validation = Vec::new();
+    for input in &args.validation {
+        let (records, sha256) = read_labeled(input, &fields, args.columns.format)?;
+        files.push(DataFile {
+            name: format!("{input} (validation)"),
+            sha256,
+            records: records.len() as u64,
+        });
+        validation.extend(records);
+    }
     let mut model = if let Some(h) = &held_out {
         // Validation records with a writer are covered by the held-out predictions.
-        let mut validation = Vec::new();
-        for input in &args.validation {
-            let (records, sha256) = read_labeled(input, &fields, args.columns.format)?;
-            files.push(DataFile {
-                name: format!("{input} (validation)"),
-                sha256,
-                records: records.len() as u64,
-            });
-            validation.extend(records.into_iter().filter(|r| r.writer.is_none()));
-        }
+        validation.retain(|r| r.writer.is_none());
         let source = if args.validation.is_empty() {
             "no validation file".to_string()
         } else {
@@ -83,16 +84,6 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
     } else if args.validation.is_empty() {
         valid.fit(&data)?
     } else {
-        let mut validation = Vec::new();
-        for input in &args.validation {
-            let (records, sha256) = read_labeled(input, &fields, args.columns.format)?;
-            files.push(DataFile {
-                name: format!("{input} (validation)"),
-                sha256,
-                records: records.len() as u64,
-            });
-            validation.extend(records);
-        }
         valid.fit_with_validation(&data, &validation, &args.validation.join(", "))?
     };
     model.set_data_files(files);
