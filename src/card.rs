@@ -408,7 +408,11 @@ pub fn render_card(c: &CardInputs) -> String {
         cfg.analyzer.word_ngrams.min,
         cfg.analyzer.word_ngrams.max,
         cfg.analyzer.char_ngrams.map_or(String::new(), |r| format!(", character {}–{}-grams inside words", r.min, r.max)),
-        if cfg.analyzer.stem { format!("{:?}", cfg.analyzer.language) } else { "off".into() },
+        match (cfg.analyzer.stem, cfg.analyzer.detect_language) {
+            (false, _) => "off".to_string(),
+            (true, true) => format!("per identified language, {:?} when undetermined", cfg.analyzer.language),
+            (true, false) => format!("{:?}", cfg.analyzer.language),
+        },
         if cfg.analyzer.signals.enabled { "on" } else { "off" },
         if cfg.analyzer.normalize.fold_leet { "on" } else { "off" });
     let _ = writeln!(
