@@ -278,7 +278,7 @@ fn languages_table(s: &mut String, report: &Report) {
         })
     };
     let mut langs: Vec<_> = report.languages.iter().collect();
-    langs.sort_by(|a, b| b.1.group.records.cmp(&a.1.group.records));
+    langs.sort_by_key(|(_, l)| std::cmp::Reverse(l.group.records));
     for (lang, l) in langs {
         if l.group.records < 20 {
             continue;

@@ -176,7 +176,8 @@ pub(crate) fn minimize(
         }
         scale(-1.0, &mut d);
         let mut dg = dot(&d, &g);
-        if !(dg < 0.0) {
+        // Also true for a NaN `dg`.
+        if dg.partial_cmp(&0.0) != Some(std::cmp::Ordering::Less) {
             // Not a descent direction (lost curvature information): restart from −g.
             order.clear();
             d.copy_from_slice(&g);
@@ -224,10 +225,8 @@ pub(crate) fn minimize(
             y_hist.push(vec![0.0; n]);
             rho.push(0.0);
             s_hist.len() - 1
-        } else if let Some(oldest) = order.pop_front() {
-            oldest
         } else {
-            0
+            order.pop_front().unwrap_or_default()
         };
         difference(&x_new, &x, &mut s_hist[slot]);
         difference(&g_new, &g, &mut y_hist[slot]);

@@ -529,7 +529,7 @@ impl ValidLogisticParams {
                 Ok(loss)
             },
         )
-        .map_err(|e| LogisticError::NonFiniteLoss(e))?;
+        .map_err(LogisticError::NonFiniteLoss)?;
         let failure = |msg: &str| match &non_finite {
             Some(nf) => LogisticError::NonFiniteLoss(format!("{nf}; solver: {msg}")),
             None => LogisticError::Solver(msg.to_string()),

@@ -121,7 +121,7 @@ pub fn is_quoted(ranges: &[Range<usize>], at: usize) -> bool {
 mod tests {
     use super::*;
 
-    fn quoted<'a>(t: &'a str) -> Vec<&'a str> {
+    fn quoted(t: &str) -> Vec<&str> {
         quoted_ranges(t).into_iter().map(|r| &t[r]).collect()
     }
 
