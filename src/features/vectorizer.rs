@@ -76,6 +76,8 @@ impl FeatureParams {
 #[derive(Default, Debug)]
 pub struct VectorizerScratch {
     analyzer: text::Scratch,
+    /// Columns of the words seen so far, for the vectoriser it was last used with.
+    memo: text::WordColumns,
     ids: Vec<u32>,
     indices: Vec<u32>,
     values: Vec<f32>,
@@ -111,6 +113,15 @@ pub struct Vectorizer {
     analyzer: Analyzer,
     vocabulary: Vocabulary,
     tfidf: TfIdf,
+    /// Identifies this vectoriser's vocabulary to the word memos of [`VectorizerScratch`].
+    memo_id: u64,
+}
+
+/// A number no other vectoriser of this process has (see [`text::WordColumns::bind`]).
+fn next_memo_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl PartialEq for Vectorizer {
@@ -164,6 +175,7 @@ impl Vectorizer {
         let selection = counts.select(&params.vocabulary())?;
         let tfidf = TfIdf::from_document_frequencies(selection.dfs(), n_docs, params.tfidf());
         let n_cols = selection.len();
+        let memo_id = next_memo_id();
         let blocks: Vec<(CsrMatrix, Vec<(u32, String)>)> = documents
             .par_chunks(BLOCK)
             .map(|block| {
@@ -172,9 +184,11 @@ impl Vectorizer {
                 let mut named: Vec<(u32, String)> = Vec::new();
                 let mut seen = rustc_hash::FxHashSet::default();
                 for doc in block {
+                    // A word memo hit means the word was seen, and named, in this block.
                     vectorize(
                         &analyzer,
                         &tfidf,
+                        memo_id,
                         doc.as_ref(),
                         &mut scratch,
                         false,
@@ -212,6 +226,7 @@ impl Vectorizer {
                 analyzer,
                 vocabulary,
                 tfidf,
+                memo_id,
             },
             x,
         ))
@@ -227,6 +242,7 @@ impl Vectorizer {
             analyzer,
             vocabulary,
             tfidf,
+            memo_id: next_memo_id(),
         };
         v.check()?;
         Ok(v)
@@ -272,9 +288,15 @@ impl Vectorizer {
     /// Vectorises one document into `scratch.row`; with `spans`, also records every
     /// in-vocabulary occurrence in `scratch.occurrences`.
     pub fn transform_into(&self, text: &str, scratch: &mut VectorizerScratch, spans: bool) {
-        vectorize(&self.analyzer, &self.tfidf, text, scratch, spans, |term| {
-            self.vocabulary.get(term)
-        });
+        vectorize(
+            &self.analyzer,
+            &self.tfidf,
+            self.memo_id,
+            text,
+            scratch,
+            spans,
+            |term| self.vocabulary.get(term),
+        );
     }
 
     /// Vectorises many documents in parallel into a CSR matrix, rows in input order.
@@ -304,10 +326,11 @@ impl Vectorizer {
 fn vectorize(
     analyzer: &Analyzer,
     tfidf: &TfIdf,
+    memo_id: u64,
     text: &str,
     scratch: &mut VectorizerScratch,
     spans: bool,
-    mut column: impl FnMut(&str) -> Option<u32>,
+    column: impl FnMut(&str) -> Option<u32>,
 ) {
     scratch.ids.clear();
     scratch.indices.clear();
@@ -315,16 +338,16 @@ fn vectorize(
     scratch.occurrences.clear();
     let VectorizerScratch {
         analyzer: a,
+        memo,
         ids,
         occurrences,
         ..
     } = scratch;
-    analyzer.for_each_term(text, a, |term, _, span| {
-        if let Some(j) = column(term) {
-            ids.push(j);
-            if spans {
-                occurrences.push((j, span));
-            }
+    memo.bind(memo_id);
+    analyzer.for_each_column(text, a, memo, column, |j, span| {
+        ids.push(j);
+        if spans {
+            occurrences.push((j, span));
         }
     });
     ids.sort_unstable();

@@ -2,6 +2,7 @@
 
 use std::ops::Range;
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::text::normalize::{
@@ -214,6 +215,8 @@ pub struct Scratch {
     stems: Vec<StemCache>,
     /// The language identified for the last text (with `detect_language`).
     lang: Option<&'static str>,
+    /// The stemmer of the last text: its index in [`Language::ALL`], or `u8::MAX` for none.
+    stem_index: u8,
     /// Quoted byte ranges of the last text (with `quotes`).
     quoted: Vec<Range<usize>>,
     /// A term with its quotation prefix.
@@ -287,6 +290,73 @@ pub fn stemming_language(code: &str) -> Option<Language> {
         "tr" => Language::Turkish,
         _ => return None,
     })
+}
+
+/// How many distinct words a [`WordColumns`] memo holds before it starts again.
+pub const WORD_MEMO_CAPACITY: usize = 1 << 16;
+
+/// A bounded per-thread memo from a word, as the analyser sees it after normalisation, to
+/// the feature columns of its unigram and character n-grams, for
+/// [`Analyzer::for_each_column`]. Words follow Zipf's law, so most look-ups hit and a word's
+/// stemming, character n-grams and vocabulary look-ups are done once per thread, not once
+/// per occurrence.
+///
+/// A memo belongs to one vocabulary: [`WordColumns::bind`] empties it when the caller's
+/// vocabulary changes. When it holds [`WORD_MEMO_CAPACITY`] words it is emptied, so its
+/// memory stays bounded whatever the input.
+#[derive(Debug, Default)]
+pub struct WordColumns {
+    owner: u64,
+    key: String,
+    words: FxHashMap<Box<str>, WordEntry>,
+    /// Filled on a miss, then stored.
+    fresh: Vec<(u32, u32, u32)>,
+}
+
+/// The columns of one word: its unigram's, and its character n-grams' with their byte
+/// ranges in the normalised word.
+#[derive(Debug)]
+struct WordEntry {
+    unigram: Option<u32>,
+    grams: Box<[(u32, u32, u32)]>,
+}
+
+impl WordColumns {
+    /// Makes the memo serve the vocabulary identified by `owner` (any number that differs
+    /// between vocabularies), emptying it if it served another.
+    pub fn bind(&mut self, owner: u64) {
+        if self.owner != owner {
+            self.words.clear();
+            self.owner = owner;
+        }
+    }
+
+    /// Number of words held.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Whether no word is held.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+}
+
+/// `column(term)`, or `column("\"" + term)` inside a quotation.
+fn quoted_column(
+    column: &mut impl FnMut(&str) -> Option<u32>,
+    qterm: &mut String,
+    term: &str,
+    q: bool,
+) -> Option<u32> {
+    if q {
+        qterm.clear();
+        qterm.push(QUOTE_PREFIX);
+        qterm.push_str(term);
+        column(qterm)
+    } else {
+        column(term)
+    }
 }
 
 impl Analyzer {
@@ -423,6 +493,144 @@ impl Analyzer {
         }
     }
 
+    /// The feature columns of `text`'s terms, in the order of [`Analyzer::for_each_term`]:
+    /// calls `f(column, span)` for every term for which `column(term)` is `Some`. Exactly
+    /// the calls `for_each_term` followed by `column` would make, but a word's unigram and
+    /// character n-gram columns come from `memo` after its first occurrence (`column` must
+    /// then not change its answers while `memo` is bound to it).
+    pub fn for_each_column(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        memo: &mut WordColumns,
+        mut column: impl FnMut(&str) -> Option<u32>,
+        mut f: impl FnMut(u32, Span),
+    ) {
+        self.analyze(text, scratch);
+        let cfg = &self.config;
+        let Scratch {
+            norm,
+            tokens,
+            arena,
+            sides,
+            chars,
+            gram,
+            offsets,
+            quoted,
+            qterm,
+            stem_index,
+            ..
+        } = scratch;
+        quoted.clear();
+        if cfg.quotes {
+            quoted.extend(super::quote::quoted_ranges(text));
+        }
+        let quoted: &[Range<usize>] = quoted;
+        let tokens: &[Token] = tokens;
+        let arena: &str = arena;
+        let (min, max) = (
+            usize::from(cfg.word_ngrams.min),
+            usize::from(cfg.word_ngrams.max),
+        );
+        let n_tokens = tokens.len();
+        let WordColumns {
+            key, words, fresh, ..
+        } = memo;
+        for (i, t) in tokens.iter().enumerate() {
+            let text_of = |last: &Token| arena.get(t.text.start..last.text.end).unwrap_or("");
+            let q = !quoted.is_empty() && super::quote::is_quoted(quoted, t.span.start);
+            let base = t.norm.start;
+            let word = norm.as_str().get(t.norm.clone()).unwrap_or("");
+            // A word's entry: looked up, or made and stored.
+            let entry = match t.kind {
+                TokKind::Signal(k) => {
+                    if let Some(c) = quoted_column(&mut column, qterm, k.token(), q) {
+                        f(c, t.span);
+                    }
+                    None
+                }
+                TokKind::Word => {
+                    key.clear();
+                    key.push(char::from(*stem_index));
+                    key.push(if q { QUOTE_PREFIX } else { ' ' });
+                    key.push_str(word);
+                    if !words.contains_key(key.as_str()) {
+                        let unigram = if min == 1 {
+                            quoted_column(&mut column, qterm, text_of(t), q)
+                        } else {
+                            None
+                        };
+                        fresh.clear();
+                        if let Some(cr) = cfg.char_ngrams {
+                            tokenize::for_each_char_ngram(word, cr, chars, offsets, |g, r| {
+                                gram.clear();
+                                gram.push(CHAR_NGRAM_PREFIX);
+                                if q {
+                                    gram.push(QUOTE_PREFIX);
+                                }
+                                gram.push_str(g);
+                                if let Some(c) = column(gram) {
+                                    // Words are at most `max_token_bytes` < 2^32 bytes long.
+                                    fresh.push((c, r.start as u32, r.end as u32));
+                                }
+                            });
+                        }
+                        if words.len() >= WORD_MEMO_CAPACITY {
+                            words.clear();
+                        }
+                        words.insert(
+                            key.as_str().into(),
+                            WordEntry {
+                                unigram,
+                                grams: fresh.as_slice().into(),
+                            },
+                        );
+                    }
+                    let entry = words.get(key.as_str());
+                    if let Some(c) = entry.and_then(|e| e.unigram) {
+                        f(c, t.span);
+                    }
+                    entry
+                }
+            };
+            for last in tokens
+                .iter()
+                .take(n_tokens.min(i + max))
+                .skip(i + min.max(2) - 1)
+            {
+                if let Some(c) = quoted_column(&mut column, qterm, text_of(last), q) {
+                    f(c, Span::new(t.span.start, last.span.end));
+                }
+            }
+            match t.kind {
+                TokKind::Signal(k) => {
+                    if k.is_address() {
+                        if let Some(c) = quoted_column(&mut column, qterm, ADDRESS_SIDE_TERM, q) {
+                            f(c, t.span);
+                        }
+                    }
+                    if !t.side.is_empty() {
+                        let side = sides.get(t.side.clone()).unwrap_or("");
+                        if let Some(c) = quoted_column(&mut column, qterm, side, q) {
+                            f(c, t.span);
+                        }
+                    }
+                }
+                TokKind::Word => {
+                    for &(c, s, e) in entry.map(|e| &e.grams[..]).unwrap_or(&[]) {
+                        let (s, e) = (s as usize, e as usize);
+                        let span = if t.linear {
+                            Span::new(t.span.start + s, t.span.start + e)
+                        } else {
+                            norm.original_span(base + s, base + e)
+                        };
+                        f(c, span);
+                    }
+                }
+            }
+        }
+    }
+
     /// All terms of `text` (allocating convenience over [`Analyzer::for_each_term`]).
     pub fn terms(&self, text: &str) -> Vec<Term> {
         let mut scratch = Scratch::default();
@@ -474,6 +682,7 @@ impl Analyzer {
             domain,
             stems,
             lang,
+            stem_index,
             ..
         } = scratch;
         // The stemmer of this text: the configured language, or the identified one.
@@ -486,12 +695,14 @@ impl Analyzer {
                 stem_language = stemming_language(code);
             }
         }
+        *stem_index = u8::MAX;
         let (stemmer, stems) = match stem_language.filter(|_| cfg.stem) {
             Some(l) => {
                 let i = Language::ALL.iter().position(|&x| x == l).unwrap_or(0);
                 if stems.len() < Language::ALL.len() {
                     stems.resize_with(Language::ALL.len(), StemCache::default);
                 }
+                *stem_index = u8::try_from(i).unwrap_or(u8::MAX);
                 (Some(&self.stemmers[i]), Some(&mut stems[i]))
             }
             None => (None, None),
@@ -1228,6 +1439,100 @@ mod tests {
                 );
             });
         }
+    }
+
+    /// `for_each_column` makes exactly the calls `for_each_term` + `column` makes, with a
+    /// cold memo and a warm one, inside quotations, with and without character n-grams, for
+    /// mixed languages, and across a memo that is emptied when full.
+    #[test]
+    fn memoised_columns_equal_term_lookups() {
+        use std::collections::HashMap;
+        let mut texts = messy_texts();
+        texts.extend(
+            [
+                "Send BTC to the brothers: \"donate to the brothers now\" he wrote",
+                "> donate to the mujahideen\nThe post read: send btc to the brothers",
+                "Отправьте деньги братьям, отправьте сейчас",
+                "أرسلوا التبرعات للإخوة، أرسلوا الآن",
+                "Ｄｏｎａｔｅ donate DONATE d0nate",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        );
+        let configs = [
+            AnalyzerConfig {
+                char_ngrams: Some(NgramRange { min: 3, max: 5 }),
+                detect_language: true,
+                quotes: true,
+                ..AnalyzerConfig::default()
+            },
+            AnalyzerConfig {
+                word_ngrams: NgramRange { min: 2, max: 3 },
+                char_ngrams: Some(NgramRange { min: 2, max: 4 }),
+                ..AnalyzerConfig::default()
+            },
+            AnalyzerConfig::default(),
+        ];
+        for config in configs {
+            let a = Analyzer::new(config).unwrap();
+            // A vocabulary of every other term seen, so that some look-ups miss.
+            let mut vocab: HashMap<String, u32> = HashMap::new();
+            let mut n = 0u32;
+            for text in &texts {
+                for t in a.terms(text) {
+                    n += 1;
+                    if n % 2 == 0 {
+                        let len = vocab.len() as u32;
+                        vocab.entry(t.text).or_insert(len);
+                    }
+                }
+            }
+            let mut scratch = Scratch::default();
+            let mut memo = WordColumns::default();
+            memo.bind(7);
+            for round in 0..2 {
+                for text in &texts {
+                    let mut expected = Vec::new();
+                    a.for_each_term(text, &mut Scratch::default(), |t, _, s| {
+                        if let Some(&c) = vocab.get(t) {
+                            expected.push((c, s));
+                        }
+                    });
+                    let mut got = Vec::new();
+                    a.for_each_column(
+                        text,
+                        &mut scratch,
+                        &mut memo,
+                        |t| vocab.get(t).copied(),
+                        |c, s| got.push((c, s)),
+                    );
+                    assert_eq!(got, expected, "round {round}: {text:?}");
+                }
+            }
+            assert!(!memo.is_empty());
+            memo.bind(8);
+            assert!(
+                memo.is_empty(),
+                "a memo bound to another vocabulary starts empty"
+            );
+        }
+        // A memo that fills up is emptied and keeps giving the right columns.
+        let a = analyzer();
+        let mut memo = WordColumns::default();
+        let mut scratch = Scratch::default();
+        let text: String = (0..WORD_MEMO_CAPACITY + 10)
+            .map(|i| format!("w{i}x "))
+            .collect();
+        let mut count = 0;
+        a.for_each_column(
+            text.as_str(),
+            &mut scratch,
+            &mut memo,
+            |t| Some(t.len() as u32),
+            |_, _| count += 1,
+        );
+        assert!(memo.len() <= WORD_MEMO_CAPACITY);
+        assert_eq!(count, a.terms(&text).len());
     }
 
     #[test]

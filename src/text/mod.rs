@@ -57,7 +57,8 @@ mod scan;
 mod span;
 
 pub use analyzer::{
-    Analyzer, AnalyzerConfig, ConfigError, Scratch, Term, TermKind, CHAR_NGRAM_PREFIX, QUOTE_PREFIX,
+    Analyzer, AnalyzerConfig, ConfigError, Scratch, Term, TermKind, WordColumns, CHAR_NGRAM_PREFIX,
+    QUOTE_PREFIX, WORD_MEMO_CAPACITY,
 };
 pub use span::Span;
 pub use tokenize::NgramRange;
