@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 
 use crate::classifier::{Classifier, ModelMeta};
 use crate::error::{Error, Result};
-use crate::features::{TfIdf, Vectorizer, Vocabulary};
+use crate::features::{TermList, TfIdf, Vectorizer, Vocabulary};
 use crate::model::logistic::LogisticModel;
 use crate::model::{Calibration, ReviewPolicy};
 use crate::text::Analyzer;
@@ -130,19 +130,19 @@ struct Payload {
 }
 
 /// The vocabulary as stored (the same bytes as [`Vocabulary`]'s own serde form). It is
-/// decoded raw and checked by [`Vocabulary::from_terms`] afterwards, so that a refused
+/// decoded raw and checked by [`Vocabulary::from_term_list`] afterwards, so that a refused
 /// vocabulary gets an error that says why (postcard drops the messages of errors raised
 /// inside deserialisation).
 #[derive(Serialize, Deserialize)]
 struct RawVocabulary {
-    terms: Vec<String>,
+    terms: TermList,
     df: Vec<u64>,
 }
 
 impl From<&Vocabulary> for RawVocabulary {
     fn from(v: &Vocabulary) -> Self {
         RawVocabulary {
-            terms: v.terms().to_vec(),
+            terms: v.terms().clone(),
             df: (0..v.len())
                 .map(|i| v.doc_frequency(i).unwrap_or(0))
                 .collect(),
@@ -278,7 +278,7 @@ pub fn read_model(bytes: &[u8]) -> Result<Classifier> {
     }
     let invalid = |e: Error| -> Error { ModelFileError::Invalid(e.to_string()).into() };
     let analyzer = Analyzer::new(header.config.analyzer.clone()).map_err(|e| invalid(e.into()))?;
-    let vocabulary = Vocabulary::from_terms(payload.vocabulary.terms, payload.vocabulary.df)
+    let vocabulary = Vocabulary::from_term_list(payload.vocabulary.terms, payload.vocabulary.df)
         .map_err(|e| invalid(e.into()))?;
     let vectorizer = Vectorizer::from_parts(analyzer, vocabulary, payload.tfidf)
         .map_err(|e| invalid(e.into()))?;

@@ -28,8 +28,8 @@ pub use csr::{CsrError, CsrMatrix, SparseRow};
 pub use tfidf::{Norm, TfIdf, TfIdfParams};
 pub use vectorizer::{FeatureParams, Vectorizer, VectorizerScratch};
 pub use vocabulary::{
-    term_hash, DocFrequencies, DocFrequency, Selection, Vocabulary, VocabularyParams, MAX_TERMS,
-    MAX_TERM_BYTES,
+    term_hash, DocFrequencies, DocFrequency, Selection, TermList, Vocabulary, VocabularyParams,
+    MAX_TERMS, MAX_TERM_BYTES,
 };
 
 /// Why features could not be built.

@@ -265,29 +265,177 @@ pub const MAX_TERMS: usize = 1 << 26;
 /// [`AnalyzerConfig::max_token_bytes`](crate::text::AnalyzerConfig) are dropped).
 pub const MAX_TERM_BYTES: usize = 64 << 10;
 
+/// Terms in one string, one after another, with where each ends: a million terms cost one
+/// allocation, not a million. Serialised exactly like a `Vec<String>` (a sequence of
+/// strings), and deserialised without an allocation per term.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TermList {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl TermList {
+    /// Appends a term. Fails once the terms together exceed 4 GiB.
+    pub fn push(&mut self, term: &str) -> Result<(), FeatureError> {
+        self.text.push_str(term);
+        let end = u32::try_from(self.text.len()).map_err(|_| {
+            FeatureError::Inconsistent("the terms together exceed 4 GiB".to_string())
+        })?;
+        self.ends.push(end);
+        Ok(())
+    }
+
+    /// Term `i`.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)? as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.text.get(start..end)
+    }
+
+    /// Number of terms.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when there are no terms.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The terms in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i).unwrap_or(""))
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for TermList {
+    /// Collects terms (panics only past 4 GiB of text, which no vocabulary reaches:
+    /// [`MAX_TERMS`] × [`MAX_TERM_BYTES`] is checked before).
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+        let mut list = TermList::default();
+        for t in iter {
+            list.push(t.as_ref()).expect("terms under 4 GiB");
+        }
+        list
+    }
+}
+
+impl Serialize for TermList {
+    fn serialize<Se: serde::Serializer>(&self, serializer: Se) -> Result<Se::Ok, Se::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for TermList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{DeserializeSeed, Error, SeqAccess, Visitor};
+        /// Appends one string of the sequence to the list's bytes. Binary formats (postcard)
+        /// store a string and a byte string alike, so they hand over bytes, validated as
+        /// UTF-8 once for the whole list rather than once per term.
+        struct Append<'a> {
+            bytes: &'a mut Vec<u8>,
+            human_readable: bool,
+        }
+        impl<'de> DeserializeSeed<'de> for Append<'_> {
+            type Value = ();
+            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                if self.human_readable {
+                    d.deserialize_str(self)
+                } else {
+                    d.deserialize_bytes(self)
+                }
+            }
+        }
+        impl Visitor<'_> for Append<'_> {
+            type Value = ();
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a term")
+            }
+            fn visit_str<E: Error>(self, v: &str) -> Result<(), E> {
+                self.bytes.extend_from_slice(v.as_bytes());
+                Ok(())
+            }
+            fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<(), E> {
+                self.bytes.extend_from_slice(v);
+                Ok(())
+            }
+        }
+        struct Terms {
+            human_readable: bool,
+        }
+        impl<'de> Visitor<'de> for Terms {
+            type Value = TermList;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a sequence of terms")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TermList, A::Error> {
+                let mut bytes = Vec::new();
+                // The count comes from the file: bound what it makes us reserve.
+                let mut ends = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
+                let human_readable = self.human_readable;
+                while seq
+                    .next_element_seed(Append {
+                        bytes: &mut bytes,
+                        human_readable,
+                    })?
+                    .is_some()
+                {
+                    if ends.len() >= MAX_TERMS {
+                        return Err(A::Error::custom("too many terms"));
+                    }
+                    let end = u32::try_from(bytes.len())
+                        .map_err(|_| A::Error::custom("terms exceed 4 GiB"))?;
+                    ends.push(end);
+                }
+                let text = String::from_utf8(bytes)
+                    .map_err(|e| A::Error::custom(format!("a term is not UTF-8: {e}")))?;
+                if let Some(i) = ends
+                    .iter()
+                    .position(|&e| !text.is_char_boundary(e as usize))
+                {
+                    return Err(A::Error::custom(format!("term {i} is not UTF-8")));
+                }
+                Ok(TermList { text, ends })
+            }
+        }
+        let human_readable = deserializer.is_human_readable();
+        deserializer.deserialize_seq(Terms { human_readable })
+    }
+}
+
 /// A fitted vocabulary: terms in column order and a term-hash → column index.
 ///
 /// Columns are ordered by [`term_hash`], so the same corpus and parameters always give the
-/// same columns. Only the terms and their document frequencies are serialised; the index
-/// is rebuilt on load.
+/// same columns. Only the terms and their document frequencies are serialised. On load the
+/// index is not a hash map to rebuild: it is the sorted column hashes themselves, searched
+/// from a table of where each range of hash values starts (one or two cache lines per
+/// look-up).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(try_from = "VocabularyRepr", into = "VocabularyRepr")]
 pub struct Vocabulary {
-    terms: Vec<String>,
+    terms: TermList,
     df: Vec<u64>,
-    index: FxHashMap<u64, u32>,
+    /// Every column's term hash, sorted.
+    keys: Vec<u64>,
+    /// The column of `keys[i]`; `None` when columns are in hash order (every vocabulary
+    /// redflag fits), so that the column of `keys[i]` is `i`.
+    columns: Option<Vec<u32>>,
+    /// `keys[starts[b]..starts[b + 1]]` are the hashes whose top bits are `b`.
+    starts: Vec<u32>,
+    /// `64 - log2(starts.len() - 1)`.
+    shift: u32,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
 struct VocabularyRepr {
-    terms: Vec<String>,
+    terms: TermList,
     df: Vec<u64>,
 }
 
 impl TryFrom<VocabularyRepr> for Vocabulary {
     type Error = FeatureError;
     fn try_from(r: VocabularyRepr) -> Result<Self, FeatureError> {
-        Vocabulary::from_terms(r.terms, r.df)
+        Vocabulary::from_term_list(r.terms, r.df)
     }
 }
 
@@ -310,6 +458,31 @@ impl Vocabulary {
     /// A vocabulary from terms (in column order) and their document frequencies. Fails on
     /// a repeated term or two terms with the same hash.
     pub fn from_terms(terms: Vec<String>, df: Vec<u64>) -> Result<Self, FeatureError> {
+        if terms.len() > MAX_TERMS {
+            return Err(FeatureError::Inconsistent(format!(
+                "{} terms, more than the limit of {MAX_TERMS}",
+                terms.len()
+            )));
+        }
+        let mut list = TermList::default();
+        for t in &terms {
+            if t.len() > MAX_TERM_BYTES {
+                break; // refused with its position below
+            }
+            list.push(t)?;
+        }
+        if list.len() < terms.len() {
+            let i = list.len();
+            return Err(FeatureError::Inconsistent(format!(
+                "term {i} is {} bytes long, more than the limit of {MAX_TERM_BYTES}",
+                terms[i].len()
+            )));
+        }
+        Vocabulary::from_term_list(list, df)
+    }
+
+    /// [`Vocabulary::from_terms`] from a [`TermList`].
+    pub fn from_term_list(terms: TermList, df: Vec<u64>) -> Result<Self, FeatureError> {
         if terms.len() != df.len() {
             return Err(FeatureError::Inconsistent(format!(
                 "{} terms but {} document frequencies",
@@ -333,20 +506,49 @@ impl Vocabulary {
                 t.len()
             )));
         }
-        let mut index = FxHashMap::with_capacity_and_hasher(terms.len(), Default::default());
-        for (i, t) in terms.iter().enumerate() {
-            if let Some(j) = index.insert(term_hash(t), i as u32) {
-                return Err(if terms[j as usize] == *t {
-                    FeatureError::DuplicateTerm(t.clone())
+        let mut keys: Vec<u64> = terms.iter().map(term_hash).collect();
+        let mut columns = None;
+        if !keys.windows(2).all(|w| w[0] < w[1]) {
+            let mut order: Vec<u32> = (0..keys.len() as u32).collect();
+            order.sort_unstable_by_key(|&c| keys[c as usize]);
+            keys = order.iter().map(|&c| keys[c as usize]).collect();
+            if let Some(i) = keys.windows(2).position(|w| w[0] == w[1]) {
+                let a = terms.get(order[i] as usize).unwrap_or("");
+                let b = terms.get(order[i + 1] as usize).unwrap_or("");
+                return Err(if a == b {
+                    FeatureError::DuplicateTerm(a.to_string())
                 } else {
-                    FeatureError::Inconsistent(format!(
-                        "terms {:?} and {t:?} share a 64-bit hash",
-                        terms[j as usize]
-                    ))
+                    FeatureError::Inconsistent(format!("terms {a:?} and {b:?} share a 64-bit hash"))
                 });
             }
+            columns = Some(order);
         }
-        Ok(Vocabulary { terms, df, index })
+        // About two hashes per range of the start table, and at least two ranges (so that
+        // the shift stays below 64).
+        let bits = (keys.len() / 2)
+            .max(2)
+            .next_power_of_two()
+            .trailing_zeros()
+            .min(30);
+        let shift = 64 - bits;
+        let n_ranges = 1usize << bits;
+        let mut starts = Vec::with_capacity(n_ranges + 1);
+        let mut i = 0;
+        for b in 0..n_ranges as u64 {
+            while i < keys.len() && (keys[i] >> shift) < b {
+                i += 1;
+            }
+            starts.push(i as u32);
+        }
+        starts.push(keys.len() as u32);
+        Ok(Vocabulary {
+            terms,
+            df,
+            keys,
+            columns,
+            starts,
+            shift,
+        })
     }
 
     /// Prunes counted document frequencies into a vocabulary, given the text of every
@@ -385,12 +587,18 @@ impl Vocabulary {
     /// The column of a [`term_hash`], if it is in the vocabulary.
     #[inline]
     pub fn get_hash(&self, hash: u64) -> Option<u32> {
-        self.index.get(&hash).copied()
+        let b = (hash >> self.shift) as usize;
+        let (lo, hi) = (self.starts[b] as usize, self.starts[b + 1] as usize);
+        let i = lo + self.keys[lo..hi].iter().position(|&k| k == hash)?;
+        Some(match &self.columns {
+            None => i as u32,
+            Some(c) => c[i],
+        })
     }
 
     /// The term of column `i`.
     pub fn term(&self, i: usize) -> Option<&str> {
-        self.terms.get(i).map(String::as_str)
+        self.terms.get(i)
     }
 
     /// Document frequency of column `i` in the training corpus.
@@ -399,7 +607,7 @@ impl Vocabulary {
     }
 
     /// All terms in column order.
-    pub fn terms(&self) -> &[String] {
+    pub fn terms(&self) -> &TermList {
         &self.terms
     }
 
@@ -417,6 +625,53 @@ impl Vocabulary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sorted-hash index finds every term and nothing else, whether columns are in hash
+    /// order (as fitted) or not (as a file may hold them), at every size.
+    #[test]
+    fn index_finds_every_term_in_any_column_order() {
+        for n in [0usize, 1, 2, 3, 5, 17, 1000, 5000] {
+            let terms: Vec<String> = (0..n).map(|i| format!("t{i}")).collect();
+            let df = vec![1; n];
+            let v = Vocabulary::from_terms(terms.clone(), df.clone()).unwrap();
+            let mut by_hash = terms.clone();
+            by_hash.sort_by_key(|t| term_hash(t));
+            let w = Vocabulary::from_terms(by_hash.clone(), df).unwrap();
+            assert!(w.columns.is_none() && (n < 17 || v.columns.is_some()));
+            for (vocab, order) in [(&v, &terms), (&w, &by_hash)] {
+                for (c, t) in order.iter().enumerate() {
+                    assert_eq!(vocab.get(t), Some(c as u32), "{t} in {n}");
+                    assert_eq!(vocab.term(c), Some(t.as_str()));
+                }
+                assert_eq!(vocab.get("absent"), None);
+                assert_eq!(vocab.get(""), None);
+            }
+        }
+    }
+
+    /// A term list is stored exactly as a `Vec<String>` would be, in binary and in JSON, and
+    /// a list whose bytes split a character between two terms is refused.
+    #[test]
+    fn term_list_serialises_like_a_vec_of_strings() {
+        let terms = vec![
+            "a".to_string(),
+            String::new(),
+            "ال".to_string(),
+            "~ gi".to_string(),
+        ];
+        let list: TermList = terms.iter().collect();
+        let bin = postcard::to_stdvec(&list).unwrap();
+        assert_eq!(bin, postcard::to_stdvec(&terms).unwrap());
+        assert_eq!(postcard::from_bytes::<TermList>(&bin).unwrap(), list);
+        let json = serde_json::to_string(&list).unwrap();
+        assert_eq!(json, serde_json::to_string(&terms).unwrap());
+        assert_eq!(serde_json::from_str::<TermList>(&json).unwrap(), list);
+        // "é" split: its first byte ends one term, its second starts the next.
+        let split = postcard::to_stdvec(&vec![&b"\xc3"[..], &b"\xa9"[..]]).unwrap();
+        assert!(postcard::from_bytes::<TermList>(&split).is_err());
+        let bad = postcard::to_stdvec(&vec![&b"\xff"[..]]).unwrap();
+        assert!(postcard::from_bytes::<TermList>(&bad).is_err());
+    }
 
     #[test]
     fn loading_refuses_oversized_terms() {
@@ -439,7 +694,7 @@ mod tests {
     }
 
     fn sorted(v: &Vocabulary) -> Vec<&str> {
-        let mut t: Vec<&str> = v.terms().iter().map(String::as_str).collect();
+        let mut t: Vec<&str> = v.terms().iter().collect();
         t.sort_unstable();
         t
     }
