@@ -983,6 +983,88 @@ fn compare_quality_gate_fails_a_deliberately_worse_model() {
         None,
     );
     assert_eq!(o.status.code(), Some(2));
+    // A typo in a gate metric or slice is a usage error (2) that lists the valid names, not
+    // a regression (1).
+    for (rule, listed) in [
+        ("appeal.recal:0.05", "appeal.recall"),
+        (
+            "slice:no-such-slice.review_rate:0.01",
+            "none (no record has a slice)",
+        ),
+    ] {
+        let o = run(
+            &[
+                "compare",
+                "--model",
+                &good,
+                "--model",
+                &good,
+                "--data",
+                data.to_str().unwrap(),
+                "--fail-if-worse",
+                rule,
+            ],
+            None,
+        );
+        assert_eq!(o.status.code(), Some(2), "{rule}: {}", stderr(&o));
+        assert!(stderr(&o).contains(listed), "{rule}: {}", stderr(&o));
+    }
+
+    // The retraining workflow's own gate step, run the way GitHub runs a `shell: bash` step
+    // (`bash --noprofile --norc -eo pipefail`), fails on the worse model and passes on the
+    // good one, although its output goes through `tee`.
+    let workflow = std::fs::read_to_string(repo(".github/workflows/retrain.yml")).unwrap();
+    assert!(
+        workflow.contains("shell: bash"),
+        "every step runs with pipefail"
+    );
+    let step = workflow
+        .split("- name: ")
+        .find(|s| s.starts_with("Quality gate"))
+        .expect("a quality gate step");
+    let command: String = step
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("run:"))
+        .skip(1)
+        .map(str::trim)
+        .take_while(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(command.contains("| tee"), "{command}");
+    // Test data with the slices the gate names.
+    let gated = dir.path().join("gated.jsonl");
+    let slices = ["benign-islamic-charity", "benign-crypto-donation"];
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+            if v["label"] == "benign" {
+                v["slice"] = slices[i % 2].into();
+            }
+            v.to_string()
+        })
+        .collect();
+    std::fs::write(&gated, lines.join("\n") + "\n").unwrap();
+    let report = dir.path().join("report");
+    std::fs::create_dir_all(&report).unwrap();
+    let gate_step = |candidate: &Path| {
+        let cmd = command
+            .replace("models/default.rfm", &good)
+            .replace("target/candidate.rfm", candidate.to_str().unwrap())
+            .replace("target/data/test.jsonl", gated.to_str().unwrap())
+            .replace("target/report", report.to_str().unwrap());
+        Command::new("bash")
+            .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &cmd])
+            .env("REDFLAG", env!("CARGO_BIN_EXE_redflag"))
+            .output()
+            .unwrap()
+    };
+    let o = gate_step(&worse);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("quality gate failed"), "{}", stderr(&o));
+    let o = gate_step(Path::new(&good));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
 #[test]

@@ -355,6 +355,9 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
     }
     let (records, files) = read_all(&args.labeled)?;
     let sa = Scored::new(&a, &records)?;
+    for r in &rules {
+        eval::check_metric(&sa, &r.metric)?;
+    }
     let sb = Scored::new(&b, &records)?;
     let mut metrics = eval::default_metrics(&sa);
     for r in &rules {

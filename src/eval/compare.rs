@@ -48,6 +48,41 @@ pub fn default_metrics(scored: &Scored) -> Vec<String> {
     m
 }
 
+/// Checks that `metric` names something `scored` can measure: a metric of
+/// [`default_metrics`], `CLASS.roc_auc`, or `slice:NAME.review_rate` for a slice present in
+/// the data. The error lists the valid names, so that a typo in a quality gate is a usage
+/// error, never a silent pass or a failure that looks like a regression.
+pub fn check_metric(scored: &Scored, metric: &str) -> Result<()> {
+    let mut known = default_metrics(scored);
+    known.extend(scored.classes.iter().map(|c| format!("{c}.roc_auc")));
+    if known.iter().any(|m| m == metric) {
+        return Ok(());
+    }
+    let mut slices: Vec<&str> = scored.slices.iter().flatten().map(String::as_str).collect();
+    slices.sort_unstable();
+    slices.dedup();
+    if let Some(slice) = metric
+        .strip_prefix("slice:")
+        .and_then(|s| s.strip_suffix(".review_rate"))
+    {
+        if slices.contains(&slice) {
+            return Ok(());
+        }
+        return Err(Error::config(format!(
+            "unknown slice {slice:?} in metric {metric:?}: the data's slices are {}",
+            if slices.is_empty() {
+                "none (no record has a slice)".to_string()
+            } else {
+                slices.join(", ")
+            }
+        )));
+    }
+    Err(Error::config(format!(
+        "unknown metric {metric:?}: valid metrics are {}, and slice:NAME.review_rate for a slice of the data",
+        known.join(", ")
+    )))
+}
+
 /// Mean and sample standard deviation of a metric over folds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FoldSummary {

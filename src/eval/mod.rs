@@ -54,8 +54,8 @@ pub use bootstrap::{
     PairedDiff,
 };
 pub use compare::{
-    compare, cross_validate, default_metrics, group_key, leave_one_out, lower_is_better, CvReport,
-    FoldSummary, GateRule, HeldOut, LeaveOneOutReport, MetricComparison,
+    check_metric, compare, cross_validate, default_metrics, group_key, leave_one_out,
+    lower_is_better, CvReport, FoldSummary, GateRule, HeldOut, LeaveOneOutReport, MetricComparison,
 };
 pub use metrics::{
     average_precision, binary_counts, confusion_matrix, per_class, precision_at_recall,
