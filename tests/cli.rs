@@ -1293,7 +1293,7 @@ fn review_only_and_the_review_queue() {
     let dir = tempfile::tempdir().unwrap();
     let queue = dir.path().join("queue.csv");
     let input = "{\"id\": \"a\", \"text\": \"the football match was great\"}\n\
-                 {\"id\": \"b\", \"text\": \"d0nate to the fighters, the caliphate needs your sadaqah, wallet in bio\"}\n\
+                 {\"id\": \"@SUM(1+1)\", \"text\": \"d0nate to the fighters, the caliphate needs your sadaqah, wallet in bio\"}\n\
                  {\"id\": \"c\", \"text\": \"Glory to the martyrs of the caliphate, they died as lions and their blood lights the path\"}\n\
                  {\"id\": \"d\"}\n";
     let o = score(
@@ -1341,6 +1341,24 @@ fn review_only_and_the_review_queue() {
         rows.iter().any(|r| r[text_col].contains("[[")),
         "reasons are marked in the text"
     );
+    // Safe to open in a spreadsheet: no cell starts a formula; the id that would is quoted.
+    assert!(rows
+        .iter()
+        .flat_map(|r| r.iter())
+        .all(|c| !c.starts_with(['=', '+', '-', '@', '\t', '\r'])));
+    let id_col = headers.iter().position(|h| h == "id").unwrap();
+    assert!(rows.iter().any(|r| &r[id_col] == "'@SUM(1+1)"));
+    let reasons_col = headers.iter().position(|h| h == "reasons").unwrap();
+    assert!(
+        rows.iter().all(|r| !r[reasons_col].contains("  (")),
+        "feature names are trimmed"
+    );
+    // Columns for the reviewer, empty.
+    let n = headers.len();
+    assert_eq!((&headers[n - 2], &headers[n - 1]), ("decision", "notes"));
+    assert!(rows
+        .iter()
+        .all(|r| r[n - 2].is_empty() && r[n - 1].is_empty()));
 }
 
 #[test]

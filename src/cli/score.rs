@@ -542,7 +542,7 @@ impl QueueEntry {
             reasons: p
                 .reasons
                 .iter()
-                .map(|x| format!("{} ({:.2})", x.feature, x.weight))
+                .map(|x| format!("{} ({:.2})", x.feature.trim(), x.weight))
                 .collect(),
         }
     }
@@ -573,8 +573,21 @@ impl QueueEntry {
     }
 }
 
+/// A cell a spreadsheet will show as text: one that starts with `=`, `+`, `-`, `@`, a tab or
+/// a carriage return (which Excel, LibreOffice and Google Sheets may run as a formula: "CSV
+/// injection") gets a leading `'`, as OWASP advises.
+fn spreadsheet_text(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
 /// Writes the review queue: flagged records, highest harmful score first (ties in input
-/// order), with rank, scores, reasons and the highlighted text.
+/// order), with rank, scores, reasons, the highlighted text, and empty `decision` and
+/// `notes` columns for the reviewer. Every text cell is made safe to open in a spreadsheet
+/// ([`spreadsheet_text`]).
 fn write_queue(
     path: &Path,
     model: &Classifier,
@@ -591,21 +604,32 @@ fn write_queue(
         "flagged_class".into(),
         "harmful_score".into(),
     ];
-    header.extend(model.classes().iter().map(|c| format!("score_{c}")));
-    header.extend(["reasons".to_string(), "highlighted_text".into()]);
+    header.extend(
+        model
+            .classes()
+            .iter()
+            .map(|c| spreadsheet_text(&format!("score_{c}"))),
+    );
+    header.extend([
+        "reasons".to_string(),
+        "highlighted_text".into(),
+        "decision".into(),
+        "notes".into(),
+    ]);
     w.write_record(&header)?;
     for (rank, q) in queue.iter().enumerate() {
         let mut row = vec![
             (rank + 1).to_string(),
-            q.id.clone(),
-            inputs[q.input].clone(),
+            spreadsheet_text(&q.id),
+            spreadsheet_text(&inputs[q.input]),
             q.line.to_string(),
-            model.classes()[q.class].clone(),
+            spreadsheet_text(&model.classes()[q.class]),
             format!("{:.6}", q.harmful),
         ];
         row.extend(q.probabilities.iter().map(|p| format!("{p:.6}")));
-        row.push(q.reasons.join("; "));
-        row.push(q.highlighted());
+        row.push(spreadsheet_text(&q.reasons.join("; ")));
+        row.push(spreadsheet_text(&q.highlighted()));
+        row.extend([String::new(), String::new()]);
         w.write_record(&row)?;
     }
     w.flush()?;
