@@ -323,6 +323,54 @@ fn usage_and_model_errors_exit_2() {
     let o = run(&["score", "missing-file.jsonl"], None);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("missing-file.jsonl"));
+    // Each cause is said once.
+    let o = run(&["score", "--model", "no-such-model.rfm", "-"], Some(b""));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o).matches("(os error 2)").count(),
+        1,
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    // A device is refused after its first bytes, not read until memory runs out.
+    if Path::new("/dev/zero").exists() {
+        for args in [
+            &["score", "--model", "/dev/zero", "-"][..],
+            &["inspect", "/dev/zero"],
+        ] {
+            let o = run(args, Some(b""));
+            assert_eq!(o.status.code(), Some(2), "{args:?}");
+            assert!(
+                stderr(&o).contains("not a redflag model file"),
+                "{}",
+                stderr(&o)
+            );
+        }
+    }
+}
+
+#[test]
+fn model_default_names_the_embedded_model_everywhere_and_inspect_shows_both_checksums() {
+    let input = b"{\"id\": 1, \"text\": \"the football match was great\"}\n";
+    let a = run(&["score", "-"], Some(input));
+    let b = run(&["score", "--model", "default", "-"], Some(input));
+    assert!(a.status.success() && b.status.success(), "{}", stderr(&b));
+    assert_eq!(a.stdout, b.stdout);
+    let a = run(&["inspect"], None);
+    let b = run(&["inspect", "default"], None);
+    assert!(b.status.success(), "{}", stderr(&b));
+    assert_eq!(a.stdout, b.stdout);
+    // The file checksum is what sha256sum prints for the file; the stored one covers the
+    // payload after the 52-byte header.
+    let model = fixture_model();
+    let o = run(&["inspect", model.to_str().unwrap()], None);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let bytes = std::fs::read(model).unwrap();
+    let hex = |d: &[u8]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    use sha2::Digest;
+    assert_eq!(v["file_sha256"], hex(&sha2::Sha256::digest(&bytes)));
+    assert_eq!(v["sha256"], hex(&sha2::Sha256::digest(&bytes[52..])));
 }
 
 #[test]

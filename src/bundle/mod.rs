@@ -253,6 +253,12 @@ pub fn checksum(bytes: &[u8]) -> Result<String> {
     Ok(hex(&bytes[20..52]))
 }
 
+/// The SHA-256 of a whole model file (hex), what `sha256sum` prints for it; the stored
+/// [`checksum`] covers the payload only.
+pub fn file_checksum(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
 /// Reads only the JSON header of a model file (after verifying magic, version and checksum).
 pub fn read_header(bytes: &[u8]) -> Result<ModelHeader> {
     let payload: Payload = decode(bytes)?;
@@ -294,20 +300,46 @@ pub fn read_model(bytes: &[u8]) -> Result<Classifier> {
     .map_err(invalid)
 }
 
-/// Reads a classifier from a file, refusing files over [`MAX_MODEL_BYTES`] before reading.
-pub fn load_model(path: &Path) -> Result<Classifier> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| Error::io(Some(path.to_path_buf()), e))?
-        .len();
-    if size > MAX_MODEL_BYTES + HEADER_LEN as u64 {
+/// Reads a model file's bytes without trusting its size: the fixed header first (a file
+/// that is not a model, such as `/dev/zero`, is refused after 8 bytes), then exactly the
+/// payload length it declares, refused before anything is allocated when over
+/// [`MAX_MODEL_BYTES`]. Works the same on regular files, devices and pipes. The bytes are
+/// verified by [`read_model`], [`read_header`] and [`checksum`].
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io = |e| Error::io(Some(path.to_path_buf()), e);
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::with_capacity(HEADER_LEN);
+    let mut reader = file.take(HEADER_LEN as u64);
+    reader.read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() < MAGIC.len() || bytes[..MAGIC.len()] != MAGIC {
+        return Err(ModelFileError::NotAModel.into());
+    }
+    if bytes.len() < HEADER_LEN {
+        return Err(ModelFileError::Truncated {
+            expected: HEADER_LEN as u64,
+            actual: bytes.len() as u64,
+        }
+        .into());
+    }
+    let len = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
+    if len > MAX_MODEL_BYTES {
         return Err(ModelFileError::TooLarge {
-            size,
+            size: len,
             limit: MAX_MODEL_BYTES,
         }
         .into());
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(Some(path.to_path_buf()), e))?;
-    read_model(&bytes)
+    // One byte more than declared, so that trailing bytes are seen and named.
+    let mut reader = reader.into_inner().take(len + 1);
+    bytes.reserve_exact(len as usize + 1);
+    reader.read_to_end(&mut bytes).map_err(io)?;
+    Ok(bytes)
+}
+
+/// Reads a classifier from a file (see [`read_file`]).
+pub fn load_model(path: &Path) -> Result<Classifier> {
+    read_model(&read_file(path)?)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -10,18 +10,7 @@ use super::args::CardArgs;
 use super::{read_labeled, EXIT_OK};
 
 pub fn run(args: CardArgs) -> anyhow::Result<u8> {
-    let (bytes, name): (std::borrow::Cow<[u8]>, String) = match &args.model {
-        Some(p) => (
-            std::fs::read(p)
-                .with_context(|| format!("cannot read {}", p.display()))?
-                .into(),
-            p.display().to_string(),
-        ),
-        None => (
-            redflag::bundle::DEFAULT_MODEL.into(),
-            "<embedded default model>".into(),
-        ),
-    };
+    let (name, bytes) = super::model_bytes(args.model.as_deref())?;
     let model =
         redflag::bundle::read_model(&bytes).with_context(|| format!("cannot use model {name}"))?;
     let checksum = redflag::bundle::checksum(&bytes)?;

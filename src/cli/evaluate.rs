@@ -34,18 +34,7 @@ fn read_all(args: &LabeledArgs) -> anyhow::Result<(Vec<LabeledRecord>, Vec<Strin
 fn model_named(
     name: Option<&str>,
 ) -> anyhow::Result<(Classifier, BTreeMap<String, serde_json::Value>)> {
-    let (bytes, shown): (std::borrow::Cow<[u8]>, String) = match name {
-        None | Some("default") => (
-            redflag::bundle::DEFAULT_MODEL.into(),
-            "<embedded default model>".into(),
-        ),
-        Some(p) => (
-            std::fs::read(p)
-                .with_context(|| format!("cannot read model {p}"))?
-                .into(),
-            p.to_string(),
-        ),
-    };
+    let (shown, bytes) = super::model_bytes(name.map(std::path::Path::new))?;
     let model =
         redflag::bundle::read_model(&bytes).with_context(|| format!("cannot use model {shown}"))?;
     let mut info = BTreeMap::new();

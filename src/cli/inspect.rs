@@ -8,17 +8,8 @@ use super::args::InspectArgs;
 use super::EXIT_OK;
 
 pub fn run(args: InspectArgs) -> anyhow::Result<u8> {
-    let owned;
-    let (name, bytes): (String, &[u8]) = match &args.model {
-        Some(p) => {
-            owned = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
-            (p.display().to_string(), &owned)
-        }
-        None => (
-            "<embedded default model>".into(),
-            redflag::bundle::DEFAULT_MODEL,
-        ),
-    };
+    let (name, bytes) = super::model_bytes(args.model.as_deref())?;
+    let bytes: &[u8] = &bytes;
     let checksum =
         redflag::bundle::checksum(bytes).with_context(|| format!("cannot use model {name}"))?;
     let header =
@@ -28,6 +19,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<u8> {
         "bytes": bytes.len(),
         "format_version": redflag::bundle::FORMAT_VERSION,
         "sha256": checksum,
+        "file_sha256": redflag::bundle::file_checksum(bytes),
         "header": header,
     });
     let mut stdout = std::io::stdout().lock();

@@ -8,6 +8,7 @@ mod inspect;
 mod score;
 mod train;
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -49,7 +50,7 @@ pub fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::from(EXIT_OK);
             }
-            let _ = writeln!(std::io::stderr(), "redflag: error: {err:#}");
+            let _ = writeln!(std::io::stderr(), "redflag: error: {}", describe(&err));
             ExitCode::from(EXIT_FAILURE)
         }
     }
@@ -78,13 +79,45 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-/// Loads `--model`, or the embedded default model.
-fn load_model(path: Option<&Path>) -> anyhow::Result<Classifier> {
+/// The bytes of `--model FILE`, or of the embedded default model when there is no
+/// `--model` or it is `default` (a file of that name is `./default`), with the name to
+/// show for it.
+fn model_bytes(path: Option<&Path>) -> anyhow::Result<(String, Cow<'static, [u8]>)> {
     match path {
-        Some(p) => redflag::bundle::load_model(p)
-            .with_context(|| format!("cannot use model {}", p.display())),
-        None => Classifier::default_model().context("cannot use the embedded default model"),
+        Some(p) if p != Path::new("default") => Ok((
+            p.display().to_string(),
+            redflag::bundle::read_file(p)
+                .with_context(|| format!("cannot use model {}", p.display()))?
+                .into(),
+        )),
+        _ => Ok((
+            "<embedded default model>".to_string(),
+            redflag::bundle::DEFAULT_MODEL.into(),
+        )),
     }
+}
+
+/// Loads `--model` (see [`model_bytes`]).
+fn load_model(path: Option<&Path>) -> anyhow::Result<Classifier> {
+    let (name, bytes) = model_bytes(path)?;
+    redflag::bundle::read_model(&bytes).with_context(|| format!("cannot use model {name}"))
+}
+
+/// An error and its causes on one line, each cause once: a cause whose text its parent
+/// already ends with (an error that shows its source) is not repeated.
+fn describe(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for e in err.chain() {
+        let text = e.to_string();
+        if out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 /// Sizes the global thread pool; 0 means one thread per core.
