@@ -665,6 +665,34 @@ fn data_check_finds_every_kind_of_problem() {
         out.contains("duplicates: 1 exact, 1 near, 2 across files"),
         "{out}"
     );
+    // Column options, as the other commands have them; problems name the chosen column.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("posts.data");
+    std::fs::write(
+        &csv,
+        "key,body,cls\n1,donate to the brothers now,appeal\n2,football tonight,\n",
+    )
+    .unwrap();
+    let o = run(
+        &[
+            "data",
+            "check",
+            csv.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--text-column",
+            "body",
+            "--id-column",
+            "key",
+            "--label-column",
+            "cls",
+        ],
+        None,
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    assert!(out.contains("posts.data:3: no `cls`"), "{out}");
+    assert!(out.contains("labels: appeal 1"), "{out}");
 }
 
 #[test]

@@ -98,7 +98,8 @@ pub struct CardArgs {
 
 #[derive(Debug, Args)]
 pub struct LabeledArgs {
-    /// Labelled data: JSON Lines or CSV with text and label.
+    /// Labelled data files with text and label: JSON Lines, CSV/TSV or Parquet (by
+    /// extension, or --format; optionally gzipped).
     #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
     pub data: Vec<String>,
     #[command(flatten)]
@@ -211,9 +212,14 @@ pub struct DataBuildArgs {
 
 #[derive(Debug, Args)]
 pub struct DataCheckArgs {
-    /// Dataset files (JSON Lines or CSV).
+    /// Dataset files: JSON Lines, CSV/TSV or Parquet (by extension, or --format).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<String>,
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+    /// Field or column holding the label.
+    #[arg(long, default_value = "label", value_name = "NAME")]
+    pub label_column: String,
     /// Allowed labels (repeatable); default appeal, propaganda, reporting, benign.
     #[arg(long = "label", value_name = "LABEL")]
     pub labels: Vec<String>,

@@ -78,7 +78,15 @@ fn build(args: DataBuildArgs) -> anyhow::Result<u8> {
 }
 
 fn check(args: DataCheckArgs) -> anyhow::Result<u8> {
-    let report = data::check(&args.files, &args.labels)?;
+    let fields = redflag::io::Fields {
+        label: args.label_column.clone(),
+        ..super::fields(&args.columns)
+    };
+    let format = match args.columns.format {
+        Some(f) => Some(super::input_format("-", Some(f))?),
+        None => None,
+    };
+    let report = data::check(&args.files, &args.labels, &fields, format)?;
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report)?;

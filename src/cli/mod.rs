@@ -162,7 +162,7 @@ pub(crate) fn read_labeled(
 ) -> anyhow::Result<(Vec<LabeledRecord>, String)> {
     if input == "-" {
         anyhow::bail!(
-            "training data must be files (their checksums go into the model), not standard input"
+            "--data -: labelled data is read from files, not standard input (each file's checksum is recorded in the model or report); save it to a file first"
         );
     }
     let format = input_format(input, format)?;

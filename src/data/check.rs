@@ -91,7 +91,12 @@ fn at(p: &Position) -> String {
 
 /// Checks canonical dataset files (JSON Lines or CSV by extension). `allowed_labels`
 /// empty means the four redflag classes.
-pub fn check(files: &[String], allowed_labels: &[String]) -> Result<CheckReport> {
+pub fn check(
+    files: &[String],
+    allowed_labels: &[String],
+    fields: &Fields,
+    format: Option<InputFormat>,
+) -> Result<CheckReport> {
     let allowed: Vec<String> = if allowed_labels.is_empty() {
         KNOWN_CLASSES.iter().map(|s| s.to_string()).collect()
     } else {
@@ -103,11 +108,13 @@ pub fn check(files: &[String], allowed_labels: &[String]) -> Result<CheckReport>
     let mut near: HashMap<String, (String, String, Option<String>)> = HashMap::new();
     let (mut chars, mut words) = (Vec::new(), Vec::new());
     for file in files {
-        let format = InputFormat::from_path(file).unwrap_or(InputFormat::JsonLines);
+        let format = format
+            .or_else(|| InputFormat::from_path(file))
+            .unwrap_or(InputFormat::JsonLines);
         let reader = open_records(
             file,
             format,
-            Fields::default(),
+            fields.clone(),
             ReaderOptions::default(),
             RatioLimit::default(),
         )?;
@@ -135,10 +142,10 @@ pub fn check(files: &[String], allowed_labels: &[String]) -> Result<CheckReport>
                 err("text is not valid UTF-8".into());
             }
             if r.text.trim().is_empty() {
-                err("empty `text`".into());
+                err(format!("empty `{}`", fields.text));
             }
             match &r.id {
-                None => err("no `id`".into()),
+                None => err(format!("no `{}`", fields.id)),
                 Some(id) => {
                     let id = match id {
                         serde_json::Value::String(s) => s.clone(),
@@ -150,7 +157,7 @@ pub fn check(files: &[String], allowed_labels: &[String]) -> Result<CheckReport>
                 }
             }
             match r.label.as_deref() {
-                None => err("no `label`".into()),
+                None => err(format!("no `{}`", fields.label)),
                 Some(l) if !allowed.iter().any(|a| a == l) => {
                     err(format!("label {l:?} is not one of {}", allowed.join(", ")))
                 }
