@@ -14,9 +14,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::features::{SparseRow, Vectorizer, VectorizerScratch};
+use crate::features::{Vectorizer, VectorizerScratch};
 use crate::model::logistic::LogisticModel;
-use crate::model::{Calibration, Reason, ReviewPolicy};
+use crate::model::{Calibration, Reason, ReasonKind, ReviewPolicy};
 use crate::text::Span;
 use crate::train::{TrainConfig, ValidationSummary};
 
@@ -221,8 +221,20 @@ impl Classifier {
         self.meta.data = files;
     }
 
-    /// Scores one text. With `explain`, fills [`Prediction::reasons`].
+    /// Scores one text. With `explain`, fills [`Prediction::reasons`] with up to
+    /// [`MAX_REASONS`] reasons.
     pub fn score(&self, text: &str, scratch: &mut ScoreScratch, explain: bool) -> Prediction {
+        self.score_explained(text, scratch, if explain { MAX_REASONS } else { 0 })
+    }
+
+    /// Scores one text with up to `reasons` reasons (0: none).
+    pub fn score_explained(
+        &self,
+        text: &str,
+        scratch: &mut ScoreScratch,
+        reasons: usize,
+    ) -> Prediction {
+        let explain = reasons > 0;
         self.vectorizer
             .transform_into(text, &mut scratch.vector, explain);
         let row = scratch.vector.row();
@@ -245,7 +257,7 @@ impl Classifier {
                 .map(|(c, _)| *c)
         });
         let reasons = match (explain, explained) {
-            (true, Some(c)) => self.reasons(row, &scratch.vector.occurrences, c),
+            (true, Some(c)) => self.reasons(text, &scratch.vector, c, reasons),
             _ => Vec::new(),
         };
         let lang = scratch
@@ -263,43 +275,109 @@ impl Classifier {
         }
     }
 
-    /// The features of `row` with the largest positive contribution to class `c` against
-    /// the average class: `x_j · (w_jc − mean_k w_jk)`.
-    fn reasons(&self, row: SparseRow, occurrences: &[(u32, Span)], c: usize) -> Vec<Reason> {
+    /// The words, phrases and signals of the last vectorised text with the largest positive
+    /// contribution to class `c` against the average class, `x_j · (w_jc − mean_k w_jk)`
+    /// summed over their features: a word's unigram and the character n-grams inside it fold
+    /// into one reason for the word (all its occurrences together, grouped by analysed term),
+    /// a word n-gram is a phrase, a signal token stays itself (with the terms derived from
+    /// it, such as `#addr` or a link's domain). A feature seen several times
+    /// shares its contribution equally among its occurrences.
+    fn reasons(&self, text: &str, v: &VectorizerScratch, c: usize, n: usize) -> Vec<Reason> {
+        use rustc_hash::FxHashMap;
         let k = self.classes.len() as f64;
-        let mut contributions: Vec<(f64, u32)> = row
+        let row = v.row();
+        let mut contribution: FxHashMap<u32, (f64, u32)> = row
             .iter()
-            .filter_map(|(j, x)| {
+            .map(|(j, x)| {
                 let mean: f64 = (0..self.classes.len())
                     .map(|m| self.logistic.weight(j, m) as f64)
                     .sum::<f64>()
                     / k;
-                let w = x as f64 * (self.logistic.weight(j, c) as f64 - mean);
-                (w > 0.0).then_some((w, j as u32))
+                (
+                    j as u32,
+                    (x as f64 * (self.logistic.weight(j, c) as f64 - mean), 0),
+                )
             })
             .collect();
-        contributions.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        contributions.truncate(MAX_REASONS);
-        contributions
+        for (j, _) in &v.occurrences {
+            if let Some(e) = contribution.get_mut(j) {
+                e.1 += 1;
+            }
+        }
+        let words: Vec<(&str, Span)> = v.words().collect();
+        // The word whose span holds `s`, if any (words are in text order).
+        let word_of = |s: Span| -> Option<usize> {
+            let i = words.partition_point(|(_, w)| w.start <= s.start);
+            let i = i.checked_sub(1)?;
+            (s.end <= words[i].1.end).then_some(i)
+        };
+        #[derive(PartialEq, Eq, Hash)]
+        enum Key<'a> {
+            Word(&'a str),
+            Phrase(u32),
+            /// A signal token and the terms derived from it (`#addr`, a link's domain) share
+            /// its span.
+            Signal(Span),
+        }
+        struct Group {
+            feature: String,
+            kind: ReasonKind,
+            weight: f64,
+            spans: Vec<Span>,
+            first: usize,
+        }
+        let vocabulary = self.vectorizer.vocabulary();
+        let mut groups: Vec<Group> = Vec::new();
+        let mut index: FxHashMap<Key, usize> = FxHashMap::default();
+        for &(j, span) in &v.occurrences {
+            let Some(&(w, count)) = contribution.get(&j) else {
+                continue;
+            };
+            let term = vocabulary.term(j as usize).unwrap_or_default();
+            let bare = term
+                .trim_start_matches(crate::text::CHAR_NGRAM_PREFIX)
+                .trim_start_matches(crate::text::QUOTE_PREFIX);
+            let phrase = !term.starts_with(crate::text::CHAR_NGRAM_PREFIX) && bare.contains(' ');
+            let (key, kind, feature) = match (phrase, word_of(span)) {
+                (false, Some(i)) => (
+                    Key::Word(words[i].0),
+                    ReasonKind::Word,
+                    text.get(words[i].1.start..words[i].1.end).unwrap_or(bare),
+                ),
+                (true, _) => (Key::Phrase(j), ReasonKind::Phrase, bare),
+                (false, None) => (Key::Signal(span), ReasonKind::Signal, bare),
+            };
+            let span = match kind {
+                ReasonKind::Word => words[word_of(span).unwrap_or_default()].1,
+                _ => span,
+            };
+            let g = *index.entry(key).or_insert_with(|| {
+                groups.push(Group {
+                    feature: feature.trim().to_string(),
+                    kind,
+                    weight: 0.0,
+                    spans: Vec::new(),
+                    first: span.start,
+                });
+                groups.len() - 1
+            });
+            groups[g].weight += w / f64::from(count.max(1));
+            groups[g].spans.push(span);
+        }
+        groups.retain(|g| g.weight > 0.0);
+        groups.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.first.cmp(&b.first)));
+        groups.truncate(n);
+        groups
             .into_iter()
-            .map(|(weight, j)| {
-                let mut spans: Vec<Span> = occurrences
-                    .iter()
-                    .filter(|(o, _)| *o == j)
-                    .map(|(_, s)| *s)
-                    .collect();
-                spans.sort_unstable_by_key(|s| (s.start, s.end));
-                spans.dedup();
-                spans.truncate(MAX_SPANS_PER_REASON);
+            .map(|mut g| {
+                g.spans.sort_unstable_by_key(|s| (s.start, s.end));
+                g.spans.dedup();
+                g.spans.truncate(MAX_SPANS_PER_REASON);
                 Reason {
-                    feature: self
-                        .vectorizer
-                        .vocabulary()
-                        .term(j as usize)
-                        .unwrap_or_default()
-                        .to_string(),
-                    weight,
-                    spans,
+                    feature: g.feature,
+                    kind: g.kind,
+                    weight: g.weight,
+                    spans: g.spans,
                 }
             })
             .collect()

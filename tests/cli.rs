@@ -1364,6 +1364,96 @@ fn every_result_names_its_language_and_warns_where_the_model_saw_too_little() {
     assert!(lines[2].get("warnings").is_none(), "{}", lines[2]);
 }
 
+/// Reasons are for people: words (with the character n-grams inside them folded in),
+/// phrases and signals, never a fragment of a word, each once, as many as `--reasons`
+/// asks, naming the class they explain and its threshold.
+#[test]
+fn reasons_are_whole_words_phrases_or_signals_and_name_what_they_explain() {
+    let texts = [
+        "Brothers, send your zakat to the mujahideen: BTC 1QtR6sAW5m1MX4bUPvZECTsjvwLKKi3E4. Brothers need bitcoin now!",
+        "The Khilafah needs your support, contact the admin for details on how to give",
+        "Eid Mubarak to all our neighbours, may Allah accept our fasts and prayers",
+        "Police arrested two men accused of raising bitcoin for the Islamic State in Syria",
+    ];
+    let input: String = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| serde_json::json!({"id": i, "text": t}).to_string() + "\n")
+        .collect();
+    let header = run(&["inspect"], None);
+    let header: serde_json::Value = serde_json::from_slice(&header.stdout).unwrap();
+    let thresholds: std::collections::HashMap<String, f64> = header["header"]["review"]
+        ["thresholds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["class"].as_str().unwrap().to_string(),
+                t["threshold"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    for n in [1usize, 3, 8] {
+        let o = run(
+            &["score", "-", "--reasons", &n.to_string(), "--quiet"],
+            Some(input.as_bytes()),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        for (line, text) in stdout_json(&o).iter().zip(texts) {
+            let explains = line["explains"].as_str().expect("explains");
+            assert_eq!(
+                line["threshold"].as_f64(),
+                thresholds.get(explains).copied()
+            );
+            let reasons = line["reasons"].as_array().unwrap();
+            assert!(!reasons.is_empty() && reasons.len() <= n, "{line}");
+            let mut seen = std::collections::HashSet::new();
+            for r in reasons {
+                let feature = r["feature"].as_str().unwrap();
+                assert!(seen.insert(feature.to_string()), "{feature} twice: {line}");
+                assert!(
+                    !feature.starts_with('~') && feature == feature.trim(),
+                    "{line}"
+                );
+                assert!(r["weight"].as_f64().unwrap() > 0.0);
+                let spans = r["spans"].as_array().unwrap();
+                assert!(!spans.is_empty());
+                if r["kind"] == "word" {
+                    for s in spans {
+                        let (a, b) = (
+                            s[0].as_u64().unwrap() as usize,
+                            s[1].as_u64().unwrap() as usize,
+                        );
+                        let before = text[..a].chars().next_back();
+                        let after = text[b..].chars().next();
+                        assert!(
+                            before.is_none_or(|c| !c.is_alphanumeric())
+                                && after.is_none_or(|c| !c.is_alphanumeric()),
+                            "{feature}: [{a}, {b}] is not a whole word of {text:?}"
+                        );
+                    }
+                    let first = &spans[0];
+                    let (a, b) = (
+                        first[0].as_u64().unwrap() as usize,
+                        first[1].as_u64().unwrap() as usize,
+                    );
+                    assert_eq!(&text[a..b], feature);
+                } else {
+                    assert!(r["kind"] == "phrase" || r["kind"] == "signal", "{r}");
+                }
+            }
+        }
+    }
+    let o = run(
+        &["score", "-", "--reasons", "0", "--quiet"],
+        Some(input.as_bytes()),
+    );
+    assert!(stdout_json(&o)
+        .iter()
+        .all(|l| l["reasons"].as_array().unwrap().is_empty()));
+}
+
 #[test]
 fn review_only_and_the_review_queue() {
     let dir = tempfile::tempdir().unwrap();

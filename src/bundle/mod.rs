@@ -491,8 +491,14 @@ mod tests {
     fn an_oversized_file_is_refused_before_it_is_read() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("huge.rfm");
-        // Sparse: no disk space, and load_model must not read it.
-        let f = std::fs::File::create(&path).unwrap();
+        // A header that declares a payload over the limit, then a sparse file (no disk
+        // space): load_model must refuse it from the header, without reading on.
+        let mut header = MAGIC.to_vec();
+        header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        header.extend_from_slice(&(MAX_MODEL_BYTES + 1).to_le_bytes());
+        header.extend_from_slice(&[0; 32]);
+        std::fs::write(&path, &header).unwrap();
+        let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
         f.set_len(MAX_MODEL_BYTES + HEADER_LEN as u64 + 1).unwrap();
         let err = load_model(&path).unwrap_err();
         assert!(

@@ -285,9 +285,12 @@ pub struct ScoreArgs {
     /// Worker threads; 0 means one per core.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
-    /// Leave out reasons (faster).
+    /// Leave out reasons (faster); the same as --reasons 0.
     #[arg(long)]
     pub no_reasons: bool,
+    /// How many reasons (words, phrases, signals) to give per result.
+    #[arg(long, default_value_t = redflag::MAX_REASONS, value_name = "N")]
+    pub reasons: usize,
     /// Write only records flagged for review (and error records).
     #[arg(long)]
     pub review_only: bool,

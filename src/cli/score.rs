@@ -93,8 +93,12 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
     let progress = Progress::new(&inputs, args.quiet);
     let scorer = Scorer {
         model: &model,
-        reasons: !args.no_reasons || args.queue.is_some(),
-        output_reasons: !args.no_reasons,
+        reasons: match (args.no_reasons, args.queue.is_some()) {
+            (true, false) => 0,
+            (true, true) => redflag::MAX_REASONS,
+            (false, _) => args.reasons,
+        },
+        output_reasons: !args.no_reasons && args.reasons > 0,
         review_only: args.review_only,
         inputs: &inputs,
         queue: args.queue.is_some(),
@@ -313,8 +317,8 @@ impl Progress {
 #[derive(Clone, Copy)]
 struct Scorer<'a> {
     model: &'a Classifier,
-    /// Compute reasons (for the output or the queue).
-    reasons: bool,
+    /// How many reasons to compute (for the output or the queue); 0: none.
+    reasons: usize,
     /// Print reasons in the JSON results.
     output_reasons: bool,
     review_only: bool,
@@ -413,7 +417,7 @@ impl Scorer<'_> {
                 queued: None,
             },
             ReadItem::Record(r) => {
-                let p = self.model.score(&r.text, scratch, self.reasons);
+                let p = self.model.score_explained(&r.text, scratch, self.reasons);
                 let line =
                     (!self.review_only || p.review).then(|| self.result_line(r, &p, input_name));
                 let queued = (self.queue && p.review).then(|| QueueEntry::new(r, &p, input));
@@ -439,6 +443,8 @@ impl Scorer<'_> {
         if p.low_coverage {
             warnings.push("language_low_coverage");
         }
+        let explains = p.explained.map(|c| classes[c].as_str());
+        let threshold = explains.and_then(|c| self.model.review_policy().threshold(c));
         let line = ResultLine {
             id: Id(r),
             input: input_name,
@@ -446,12 +452,15 @@ impl Scorer<'_> {
             label: &classes[p.label],
             scores: Scores(classes, &p.probabilities),
             review: p.review,
+            explains,
+            threshold,
             reasons: p
                 .reasons
                 .iter()
                 .filter(|_| self.output_reasons)
                 .map(|reason| ReasonOut {
                     feature: &reason.feature,
+                    kind: reason.kind,
                     weight: (reason.weight * 1e4).round() / 1e4,
                     spans: reason.spans.iter().map(|s| [s.start, s.end]).collect(),
                 })
@@ -468,6 +477,8 @@ impl Scorer<'_> {
                 label: Some(line.label.to_string()),
                 scores: Some(p.probabilities.clone()),
                 review: Some(p.review),
+                explains: explains.map(str::to_string),
+                threshold,
                 reasons: Some(serde_json::to_string(&line.reasons).expect("reasons serialise")),
                 warnings: (!line.warnings.is_empty()).then(|| line.warnings.join(",")),
                 error: None,
@@ -645,6 +656,12 @@ struct ResultLine<'a> {
     label: &'a str,
     scores: Scores<'a>,
     review: bool,
+    /// The review class the reasons explain (the flagged one, else the most probable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explains: Option<&'a str>,
+    /// The review threshold of that class.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    threshold: Option<f64>,
     reasons: Vec<ReasonOut<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     warnings: Vec<&'a str>,
@@ -653,6 +670,7 @@ struct ResultLine<'a> {
 #[derive(Serialize)]
 struct ReasonOut<'a> {
     feature: &'a str,
+    kind: redflag::model::ReasonKind,
     weight: f64,
     spans: Vec<[usize; 2]>,
 }

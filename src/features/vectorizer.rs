@@ -98,6 +98,12 @@ impl VectorizerScratch {
         self.analyzer.evidence()
     }
 
+    /// The words of the last document: analysed term and span (see
+    /// [`text::Scratch::words`]).
+    pub fn words(&self) -> impl Iterator<Item = (&str, Span)> + '_ {
+        self.analyzer.words()
+    }
+
     /// The last row produced, columns strictly increasing.
     pub fn row(&self) -> SparseRow<'_> {
         SparseRow {

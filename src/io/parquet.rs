@@ -329,7 +329,11 @@ pub struct ResultRow {
     pub scores: Option<Vec<f64>>,
     /// Flagged for review.
     pub review: Option<bool>,
-    /// The reasons as a JSON array (`[{"feature", "weight", "spans"}]`).
+    /// The review class the reasons explain.
+    pub explains: Option<String>,
+    /// The review threshold of that class.
+    pub threshold: Option<f64>,
+    /// The reasons as a JSON array (`[{"feature", "kind", "weight", "spans"}]`).
     pub reasons: Option<String>,
     /// Comma-separated warnings (`truncated`, `invalid_utf8`, `language_low_coverage`).
     pub warnings: Option<String>,
@@ -345,7 +349,7 @@ const ROW_GROUP_ROWS: usize = 128 * 1024;
 /// Writes [`ResultRow`]s to a Parquet file (snappy-compressed, row groups of 131,072 rows).
 ///
 /// Columns: `id`, `input`, `record`, `line`, `lang`, `label`, `score_<class>` for each class,
-/// `review`, `reasons`, `warnings`, `error`.
+/// `review`, `explains`, `threshold`, `reasons`, `warnings`, `error`.
 pub struct ResultWriter {
     writer: ArrowWriter<File>,
     schema: SchemaRef,
@@ -370,6 +374,8 @@ impl ResultWriter {
         }
         fields.extend([
             Field::new("review", DataType::Boolean, true),
+            Field::new("explains", DataType::Utf8, true),
+            Field::new("threshold", DataType::Float64, true),
             Field::new("reasons", DataType::Utf8, true),
             Field::new("warnings", DataType::Utf8, true),
             Field::new("error", DataType::Utf8, true),
@@ -449,6 +455,12 @@ impl ResultWriter {
             review.append_option(r.review);
         }
         columns.push(Arc::new(review.finish()));
+        columns.push(strings(&|r| r.explains.as_deref()));
+        let mut threshold = Float64Builder::with_capacity(n);
+        for r in &self.rows {
+            threshold.append_option(r.threshold);
+        }
+        columns.push(Arc::new(threshold.finish()));
         columns.push(strings(&|r| r.reasons.as_deref()));
         columns.push(strings(&|r| r.warnings.as_deref()));
         columns.push(strings(&|r| r.error.as_deref()));
@@ -648,8 +660,20 @@ mod tests {
             assert_eq!(
                 names,
                 [
-                    "id", "input", "record", "line", "lang", "label", "score_a", "score_b",
-                    "review", "reasons", "warnings", "error"
+                    "id",
+                    "input",
+                    "record",
+                    "line",
+                    "lang",
+                    "label",
+                    "score_a",
+                    "score_b",
+                    "review",
+                    "explains",
+                    "threshold",
+                    "reasons",
+                    "warnings",
+                    "error"
                 ]
             );
             let error = batch.column_by_name("error").unwrap();

@@ -9,4 +9,4 @@ pub mod logistic;
 mod review;
 
 pub use calibration::{softmax_scaled, Calibration};
-pub use review::{Reason, ReviewPolicy, ReviewThreshold};
+pub use review::{Reason, ReasonKind, ReviewPolicy, ReviewThreshold};

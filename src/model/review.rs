@@ -58,13 +58,29 @@ impl ReviewPolicy {
     }
 }
 
-/// One feature that pushed a record toward the explained class.
+/// What a [`Reason`] points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReasonKind {
+    /// A word: its unigram and every character n-gram inside it, together.
+    Word,
+    /// A run of words (a word n-gram).
+    Phrase,
+    /// A signal token (`#addr_xmr`, `#url`, ...) or a term derived from one (a link's
+    /// domain).
+    Signal,
+}
+
+/// One word, phrase or signal that pushed a record toward the explained class.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Reason {
-    /// The feature (an analyser term: a stemmed word, a word pair, a signal token such as
-    /// `#addr_xmr`, or a character n-gram).
+    /// What a reader sees: the word as first written in the text, the phrase as analysed
+    /// (`send btc`), or the signal token (`#addr_xmr`).
     pub feature: String,
-    /// Its contribution to the class's log-odds against the average class.
+    /// Word, phrase or signal.
+    pub kind: ReasonKind,
+    /// Its summed contribution to the class's log-odds against the average class (for a
+    /// word: its unigram's and its character n-grams' together).
     pub weight: f64,
     /// Byte spans of its occurrences in the original text.
     pub spans: Vec<Span>,
@@ -109,6 +125,7 @@ mod tests {
         assert_eq!(back, p);
         let r = Reason {
             feature: "#addr_xmr".into(),
+            kind: ReasonKind::Signal,
             weight: 1.5,
             spans: vec![Span { start: 3, end: 9 }],
         };

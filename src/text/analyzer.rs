@@ -236,6 +236,16 @@ impl Scratch {
         self.lang
     }
 
+    /// The words of the last text analysed with this scratch space, in order: each word's
+    /// analysed term (normalised and stemmed, without a quotation prefix) and its span in
+    /// the original text.
+    pub fn words(&self) -> impl Iterator<Item = (&str, Span)> + '_ {
+        self.tokens
+            .iter()
+            .filter(|t| matches!(t.kind, TokKind::Word))
+            .map(|t| (self.arena.get(t.text.clone()).unwrap_or(""), t.span))
+    }
+
     /// How much the last text analysed with this scratch space says: its number of words,
     /// and of signal tokens other than money amounts (addresses, links, e-mail addresses,
     /// handles, phone numbers).
