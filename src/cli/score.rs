@@ -338,7 +338,7 @@ impl Sink {
     fn write(&mut self, out: Output) -> anyhow::Result<()> {
         match (self, out) {
             (Sink::Json(w), Output::Json(line)) => w.write_all(&line)?,
-            (Sink::Parquet(w), Output::Row(row)) => w.write(row)?,
+            (Sink::Parquet(w), Output::Row(row)) => w.write(*row)?,
             _ => unreachable!("the scorer renders for its sink"),
         }
         Ok(())
@@ -356,7 +356,7 @@ impl Sink {
 /// One rendered result or error record.
 enum Output {
     Json(Vec<u8>),
-    Row(ResultRow),
+    Row(Box<ResultRow>),
 }
 
 /// What one input item became: its output (if written) and what it counted as.
@@ -408,7 +408,7 @@ impl Scorer<'_> {
         match item {
             ReadItem::Bad(e) => Rendered {
                 line: Some(if self.parquet {
-                    Output::Row(error_row(e, input_name))
+                    Output::Row(Box::new(error_row(e, input_name)))
                 } else {
                     Output::Json(error_line(e, input_name))
                 }),
@@ -468,7 +468,7 @@ impl Scorer<'_> {
             warnings,
         };
         if self.parquet {
-            return Output::Row(ResultRow {
+            return Output::Row(Box::new(ResultRow {
                 id: Some(r.id_string()),
                 input: input_name.map(str::to_string),
                 record: r.position.record,
@@ -482,7 +482,7 @@ impl Scorer<'_> {
                 reasons: Some(serde_json::to_string(&line.reasons).expect("reasons serialise")),
                 warnings: (!line.warnings.is_empty()).then(|| line.warnings.join(",")),
                 error: None,
-            });
+            }));
         }
         let mut buf = serde_json::to_vec(&line).expect("results serialise");
         buf.push(b'\n');
