@@ -172,6 +172,30 @@ impl Classifier {
         &self.review
     }
 
+    /// Overrides review thresholds for one deployment, `(class, threshold)` each; classes
+    /// not listed keep the stored threshold. Fails, changing nothing, on a class that is not
+    /// a review class of the model or a threshold outside [0, 1].
+    pub fn set_thresholds(&mut self, overrides: &[(String, f64)]) -> Result<()> {
+        let mut review = self.review.clone();
+        for (class, threshold) in overrides {
+            let Some(t) = review.thresholds.iter_mut().find(|t| &t.class == class) else {
+                return Err(Error::config(format!(
+                    "{class:?} is not a review class of this model (review classes: {})",
+                    self.review
+                        .thresholds
+                        .iter()
+                        .map(|t| t.class.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            };
+            t.threshold = *threshold;
+        }
+        self.review_index = review.resolve(&self.classes).map_err(Error::config)?;
+        self.review = review;
+        Ok(())
+    }
+
     /// The training configuration (analyser, features, solver parameters).
     pub fn config(&self) -> &TrainConfig {
         &self.config

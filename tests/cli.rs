@@ -1454,6 +1454,58 @@ fn reasons_are_whole_words_phrases_or_signals_and_name_what_they_explain() {
         .all(|l| l["reasons"].as_array().unwrap().is_empty()));
 }
 
+/// `--threshold` overrides the stored review thresholds for one run, says so in the summary,
+/// and refuses a class that is not a review class or a value outside [0, 1].
+#[test]
+fn threshold_override_changes_review_and_is_reported() {
+    let examples = repo("datasets/examples.jsonl");
+    let examples = examples.to_str().unwrap();
+    let stored = run(&["score", examples, "--no-reasons"], None);
+    let strict = run(
+        &[
+            "score",
+            examples,
+            "--no-reasons",
+            "--threshold",
+            "appeal=1,propaganda=1",
+        ],
+        None,
+    );
+    assert!(
+        stored.status.success() && strict.status.success(),
+        "{}",
+        stderr(&strict)
+    );
+    let flagged = |o: &Output| {
+        stdout_json(o)
+            .iter()
+            .filter(|l| l["review"] == true)
+            .count()
+    };
+    assert!(flagged(&stored) > 0);
+    assert_eq!(flagged(&strict), 0, "nothing reaches a threshold of 1");
+    assert!(
+        stderr(&strict).contains("thresholds appeal=1 (overridden), propaganda=1 (overridden)"),
+        "{}",
+        stderr(&strict)
+    );
+    assert!(stdout_json(&strict).iter().all(|l| l["threshold"] == 1.0));
+    // One class only, repeated flags, and the other keeps its stored threshold.
+    let o = run(
+        &["score", examples, "--threshold", "appeal=0", "--quiet"],
+        None,
+    );
+    assert!(stdout_json(&o)
+        .iter()
+        .filter(|l| l["explains"] == "appeal")
+        .all(|l| l["threshold"] == 0.0));
+    for bad in ["benign=0.5", "appeal=2", "appeal", "appeal=x"] {
+        let o = run(&["score", examples, "--threshold", bad], None);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        assert!(stderr(&o).contains("--threshold"), "{bad}: {}", stderr(&o));
+    }
+}
+
 #[test]
 fn review_only_and_the_review_queue() {
     let dir = tempfile::tempdir().unwrap();

@@ -285,6 +285,10 @@ pub struct ScoreArgs {
     /// Worker threads; 0 means one per core.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
+    /// Override review thresholds for this run: CLASS=VALUE, comma-separated or repeated
+    /// (e.g. appeal=0.6,propaganda=0.8); other classes keep the model's thresholds.
+    #[arg(long, value_name = "CLASS=VALUE", value_delimiter = ',')]
+    pub threshold: Vec<String>,
     /// Leave out reasons (faster); the same as --reasons 0.
     #[arg(long)]
     pub no_reasons: bool,

@@ -64,7 +64,27 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
     for i in inputs.iter().filter(|i| *i != "-") {
         std::fs::metadata(i).with_context(|| format!("cannot read {i}"))?;
     }
-    let model = load_model(args.model.as_deref())?;
+    let mut model = load_model(args.model.as_deref())?;
+    let overrides = args
+        .threshold
+        .iter()
+        .map(|t| {
+            let (class, value) = t
+                .split_once('=')
+                .with_context(|| format!("--threshold {t:?}: expected CLASS=VALUE"))?;
+            let value: f64 = value
+                .trim()
+                .parse()
+                .ok()
+                .filter(|v: &f64| (0.0..=1.0).contains(v))
+                .with_context(|| {
+                    format!("--threshold {t:?}: {value:?} is not a number in [0, 1]")
+                })?;
+            Ok((class.trim().to_string(), value))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    model.set_thresholds(&overrides).context("--threshold")?;
+    let model = model;
     let parquet_out = match (args.output_format, &args.output) {
         (Some(OutputFormatArg::Parquet), Some(_)) => true,
         (Some(OutputFormatArg::Parquet), None) => {
@@ -146,8 +166,26 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
             .with_context(|| format!("cannot write the review queue {}", path.display()))?;
     }
     if !args.quiet {
+        let thresholds = if overrides.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<String> = model
+                .review_policy()
+                .thresholds
+                .iter()
+                .map(|t| {
+                    let how = if overrides.iter().any(|(c, _)| *c == t.class) {
+                        "overridden"
+                    } else {
+                        "stored"
+                    };
+                    format!("{}={} ({how})", t.class, t.threshold)
+                })
+                .collect();
+            format!("; thresholds {}", list.join(", "))
+        };
         eprintln!(
-            "redflag: {} records, {} errors, {} flagged for review, {:.2} s",
+            "redflag: {} records, {} errors, {} flagged for review, {:.2} s{thresholds}",
             counts.records,
             counts.errors,
             counts.flagged,
