@@ -147,5 +147,19 @@ want3 = sum(1 for r in expected2 if r.get("review") or "error" in r)
 if len(rows3) != want3 or not all(r["review"] or r["error"] for r in rows3):
     fail("--review-only kept %d rows, want %d flagged or error rows (d)" % (len(rows3), want3))
 print("parquet: %d records, partitioned output, --review-only %d rows: ok" % (len(expected2), want3))
+# 3. A folder of JSON Lines parts (as Spark or a log shipper writes them), no --format: the
+#    format comes from the files' extensions, not the folder's name.
+parts_in = os.path.join(work, "in-jsonl-parts")
+os.makedirs(parts_in)
+lines = [l for l in open(fixture)]
+half = len(lines) // 2
+for i, chunk in enumerate([lines[:half], lines[half:]]):
+    with open(os.path.join(parts_in, "part-%05d.jsonl" % i), "w") as f:
+        f.writelines(chunk)
+open(os.path.join(parts_in, "_SUCCESS"), "w").close()
+out4 = os.path.join(work, "out-parts")
+spark_job([parts_in, out4])
+compare([r.asDict() for r in spark.read.parquet(out4).collect()], expected, "jsonl folder")
+print("jsonl folder: format from the files' extensions: ok")
 print("time: single-machine %.2f s, spark local[2] %.2f s (startup dominates at this size)" % (t_single, t_spark))
 spark.stop()

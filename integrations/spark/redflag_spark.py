@@ -10,8 +10,9 @@ and a model file if one is given, are shipped to the executors with
     spark-submit --master 'local[2]' integrations/spark/redflag_spark.py \
         --redflag target/release/redflag INPUT OUTPUT
 
-INPUT is a Parquet file or directory (`--format parquet`, the default for paths
-that are not .jsonl/.json/.ndjson) or JSON Lines (`--format jsonl`). Partition
+INPUT is a Parquet file or directory or JSON Lines (file or directory), told apart by
+the extension of the path or, for a local directory, of the files inside it; `--format
+parquet|jsonl` says it outright (needed for remote directories whose name says nothing). Partition
 directories (`day=2026-11-01/`) are discovered and the results are written
 partitioned the same way, as Parquet with the columns of `redflag score --output
 x.parquet`: id, label, score_<class> for each class, review, reasons (a JSON
@@ -55,10 +56,36 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
+_JSONL = re.compile(r"\.(jsonl|ndjson|json)(\.gz)?/?$", re.I)
+_PARQUET = re.compile(r"\.(parquet|pq)/?$", re.I)
+
+
 def input_format(path, forced):
+    """`--format`, else from the path's extension, else (a local folder, as Spark writes
+    them) from the extensions of the data files inside it. A folder of JSON Lines parts is
+    JSON Lines; a folder that mixes formats, or whose files say nothing, is an error that
+    asks for --format."""
     if forced:
         return forced
-    return "jsonl" if re.search(r"\.(jsonl|ndjson|json)(\.gz)?/?$", path, re.I) else "parquet"
+    if _JSONL.search(path):
+        return "jsonl"
+    if _PARQUET.search(path):
+        return "parquet"
+    local = path[len("file://"):] if path.startswith("file://") else path
+    if os.path.isdir(local):
+        found = set()
+        for root, dirs, files in os.walk(local):
+            dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
+            for f in files:
+                if f.startswith((".", "_")) or f.endswith(".crc"):
+                    continue
+                found.add("jsonl" if _JSONL.search(f) else "parquet" if _PARQUET.search(f) else f)
+        if found in ({"jsonl"}, {"parquet"}):
+            return found.pop()
+        raise SystemExit(
+            "cannot tell the format of %s from its files (%s); use --format parquet or --format jsonl"
+            % (path, ", ".join(sorted(found)[:5]) or "no data files"))
+    return "parquet"
 
 
 def model_classes(redflag, model):
