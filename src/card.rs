@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::Recipe;
 use crate::eval::{render_markdown, wilson_interval, LeaveOneOutReport, Report, RobustnessReport};
+use crate::train::TrainConfig;
 use crate::tune::{table, TuneReport};
 use crate::Classifier;
 
@@ -343,6 +344,25 @@ pub const WATCHED_SLICES: [(&str, &str); 6] = [
     ),
 ];
 
+/// The parts of the tuning report's chosen configuration (`analyser`, `features`,
+/// `solver`) that differ from `trained`; empty when the report describes this configuration.
+pub fn tune_mismatch(tune: &TuneReport, trained: &TrainConfig) -> Vec<&'static str> {
+    let Some(chosen) = tune.trials.get(tune.best) else {
+        return Vec::new();
+    };
+    let mut differ = Vec::new();
+    if chosen.config.analyzer != trained.analyzer {
+        differ.push("analyser");
+    }
+    if chosen.config.features != trained.features {
+        differ.push("features");
+    }
+    if chosen.config.logistic != trained.logistic {
+        differ.push("solver");
+    }
+    differ
+}
+
 /// Renders the card as Markdown.
 pub fn render_card(c: &CardInputs) -> String {
     let m = c.model;
@@ -564,6 +584,10 @@ pub fn render_card(c: &CardInputs) -> String {
     }
 
     if let Some(t) = c.tune {
+        let differ = tune_mismatch(t, cfg);
+        if !differ.is_empty() {
+            let _ = writeln!(s, "\n**Warning:** the tuning report given to this card chose a configuration whose {} differ from this model's: the tables below describe another model.", differ.join(", "));
+        }
         if !t.ablation.is_empty() {
             let _ = writeln!(s, "\n## Ablation\n\nWhat each ingredient earns: {}-fold cross-validation on the training data only (grouped by `{}`, {} records), removing (−) or adding (+) one ingredient of the chosen configuration at a time. Harmful AP is the mean average precision of the review classes; differences in brackets.\n\n{}", t.folds, t.group_by, t.records, table(&t.ablation, Some(&t.trials[t.best])));
         }

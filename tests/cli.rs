@@ -1665,6 +1665,29 @@ fn tune_writes_a_usable_config_and_card_writes_a_model_card() {
     ] {
         assert!(text.contains(section), "card lacks {section:?}");
     }
+    assert!(
+        !text.contains("**Warning:**"),
+        "the tune report matches this model"
+    );
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+    // The same tune report on a model of another configuration: a warning, on standard
+    // error and in the card.
+    let o = run(
+        &[
+            "card",
+            "--model",
+            fixture_model().to_str().unwrap(),
+            "--tune",
+            out.join("tune.json").to_str().unwrap(),
+            "--out",
+            card.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning:"), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&card).unwrap();
+    assert!(text.contains("**Warning:** the tuning report"), "{text}");
 }
 
 #[test]

@@ -44,6 +44,16 @@ pub fn run(args: CardArgs) -> anyhow::Result<u8> {
         ),
         None => None,
     };
+    if let (Some(t), Some(p)) = (&tune, &args.tune) {
+        let differ = redflag::card::tune_mismatch(t, model.config());
+        if !differ.is_empty() {
+            eprintln!(
+                "redflag: warning: {} chose a configuration whose {} differ from the model's: the card says so, and its tuning tables describe another model",
+                p.display(),
+                differ.join(", ")
+            );
+        }
+    }
     let read_lowo = |p: &std::path::Path| -> anyhow::Result<redflag::card::LowoRun> {
         serde_json::from_str(
             &std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
