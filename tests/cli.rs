@@ -1506,6 +1506,46 @@ fn threshold_override_changes_review_and_is_reported() {
     }
 }
 
+/// `--output` or `--queue` onto an input would empty the input before it is read, and the
+/// queue onto the results would replace them: both are refused before anything is written.
+#[test]
+fn output_onto_an_input_or_onto_the_queue_is_refused_and_destroys_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("v.jsonl");
+    let original = "{\"id\": 1, \"text\": \"the football match was great\"}\n";
+    std::fs::write(&input, original).unwrap();
+    let link = dir.path().join("link.jsonl");
+    std::fs::hard_link(&input, &link).unwrap();
+    let v = input.to_str().unwrap();
+    let dotted = format!("{}/./v.jsonl", dir.path().display());
+    let other = dir.path().join("o.jsonl");
+    let o2 = format!("{}/./o.jsonl", dir.path().display());
+    for args in [
+        vec!["score", v, "--output", v],
+        vec!["score", v, "--output", &dotted],
+        vec!["score", v, "--output", link.to_str().unwrap()],
+        vec!["score", v, "--queue", v],
+        vec![
+            "score",
+            v,
+            "--output",
+            other.to_str().unwrap(),
+            "--queue",
+            &o2,
+        ],
+    ] {
+        let o = run(&args, None);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains("--"), "{}", stderr(&o));
+        assert_eq!(
+            std::fs::read_to_string(&input).unwrap(),
+            original,
+            "{args:?}"
+        );
+        assert!(!other.exists(), "{args:?}: nothing is written");
+    }
+}
+
 #[test]
 fn review_only_and_the_review_queue() {
     let dir = tempfile::tempdir().unwrap();

@@ -64,6 +64,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
     for i in inputs.iter().filter(|i| *i != "-") {
         std::fs::metadata(i).with_context(|| format!("cannot read {i}"))?;
     }
+    refuse_overwriting_inputs(&inputs, args.output.as_deref(), args.queue.as_deref())?;
     let mut model = load_model(args.model.as_deref())?;
     let overrides = args
         .threshold
@@ -553,6 +554,66 @@ fn error_line(e: &RecordError, input_name: Option<&str>) -> Vec<u8> {
     let mut buf = serde_json::to_vec(&line).expect("error records serialise");
     buf.push(b'\n');
     buf
+}
+
+/// Refuses, before anything is opened for writing, an `--output` or `--queue` that is one of
+/// the inputs (writing would empty the input before it is read) or that are the same file
+/// (the queue would replace the results). Paths are compared as the files they name, so
+/// `./v.jsonl`, a symlink or a hard link to an input are caught too.
+fn refuse_overwriting_inputs(
+    inputs: &[String],
+    output: Option<&Path>,
+    queue: Option<&Path>,
+) -> anyhow::Result<()> {
+    let outs: Vec<(&str, &Path)> = [("--output", output), ("--queue", queue)]
+        .into_iter()
+        .filter_map(|(flag, p)| p.map(|p| (flag, p)))
+        .collect();
+    for (flag, out) in &outs {
+        for input in inputs.iter().filter(|i| *i != "-") {
+            if same_file(Path::new(input), out) {
+                anyhow::bail!(
+                    "{flag} {} is the input {input}: writing it would destroy the input; write elsewhere",
+                    out.display()
+                );
+            }
+        }
+    }
+    if let [(_, a), (_, b)] = outs[..] {
+        if same_file(a, b) {
+            anyhow::bail!(
+                "--output and --queue are the same file ({}): give them different names",
+                a.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Whether two paths name the same file: the same device and inode on Unix (the same
+/// canonical path elsewhere) when both exist, else the same absolute path.
+fn same_file(a: &Path, b: &Path) -> bool {
+    if !(a.exists() && b.exists()) {
+        return matches!(
+            (std::path::absolute(a), std::path::absolute(b)),
+            (Ok(x), Ok(y)) if x.components().eq(y.components())
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+        false
+    }
+    #[cfg(not(unix))]
+    {
+        matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(x), Ok(y)) if x == y
+        )
+    }
 }
 
 /// A flagged record waiting in the review queue.
