@@ -1546,6 +1546,46 @@ fn output_onto_an_input_or_onto_the_queue_is_refused_and_destroys_nothing() {
     }
 }
 
+/// An input that fails part-way (a truncated gzip file after a good one) still exits 2, but
+/// the results already scored stay readable, in Parquet as in JSON Lines.
+#[test]
+fn results_before_a_failing_input_are_kept_in_parquet_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.jsonl");
+    let lines: String = (0..20)
+        .map(|i| {
+            serde_json::json!({"id": i, "text": format!("post number {i} about football")})
+                .to_string()
+                + "\n"
+        })
+        .collect();
+    std::fs::write(&good, &lines).unwrap();
+    let bad = dir.path().join("bad.jsonl.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(lines.repeat(50).as_bytes()).unwrap();
+    let bytes = gz.finish().unwrap();
+    std::fs::write(&bad, &bytes[..bytes.len() / 2]).unwrap();
+    let out = dir.path().join("out.parquet");
+    let o = score(
+        &[
+            good.to_str().unwrap(),
+            bad.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("bad.jsonl.gz"), "{}", stderr(&o));
+    let file = std::fs::File::open(&out).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("the output is a readable Parquet file")
+        .build()
+        .unwrap();
+    let rows: usize = reader.map(|b| b.unwrap().num_rows()).sum();
+    assert!(rows >= 20, "the good input's results are kept: {rows} rows");
+}
+
 #[test]
 fn review_only_and_the_review_queue() {
     let dir = tempfile::tempdir().unwrap();

@@ -131,7 +131,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
     };
     let mut counts = Counts::default();
     let mut queue: Vec<QueueEntry> = Vec::new();
-    std::thread::scope(|s| -> anyhow::Result<()> {
+    let scored = std::thread::scope(|s| -> anyhow::Result<()> {
         let (tx, rx) = sync_channel::<anyhow::Result<Batch>>(CHANNEL_DEPTH);
         let bytes = progress.bytes.clone();
         let reader_inputs = &inputs;
@@ -159,9 +159,21 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
             progress.update(counts.records);
         }
         Ok(())
-    })?;
-    out.finish().context("cannot write results")?;
+    });
+    // Close the output even when an input failed part-way: every result already written
+    // stays readable (a Parquet file needs its footer), and the error is still reported.
+    let finished = out.finish().context("cannot write results");
     progress.finish();
+    if let Err(e) = scored {
+        if finished.is_ok() && !args.quiet {
+            eprintln!(
+                "redflag: the {} results written before the error are kept",
+                counts.records
+            );
+        }
+        return Err(e);
+    }
+    finished?;
     if let Some(path) = &args.queue {
         write_queue(path, &model, &inputs, &mut queue)
             .with_context(|| format!("cannot write the review queue {}", path.display()))?;
