@@ -7,7 +7,9 @@ use std::fmt::Write;
 use serde::{Deserialize, Serialize};
 
 use crate::data::Recipe;
-use crate::eval::{render_markdown, wilson_interval, LeaveOneOutReport, Report, RobustnessReport};
+use crate::eval::{
+    escape_html, render_markdown, wilson_interval, LeaveOneOutReport, Report, RobustnessReport,
+};
 use crate::train::TrainConfig;
 use crate::tune::{table, TuneReport};
 use crate::Classifier;
@@ -623,5 +625,5 @@ pub fn render_card(c: &CardInputs) -> String {
     s.push_str("- **Short texts.** A text of fewer than `review.min_evidence_words` words with no address, link, handle, e-mail or phone number never reaches review (its scores are still reported).\n");
     s.push_str("- **Thresholds were chosen on a mix with far more harmful posts than a real stream** (the writers' held-out records and the validation split). On a stream with fewer harmful posts, precision at the stored thresholds will be lower; choose thresholds from `redflag evaluate` on your own labelled sample, or override them per deployment.\n");
     s.push_str("- **Hate speech** in the training data is labelled benign: redflag does not detect it and must not be used for it.\n");
-    s
+    escape_html(&s)
 }

@@ -284,7 +284,7 @@ Each row trains on every record except those of one {field} (records without a {
             dir.join("lowo.json"),
             serde_json::to_string_pretty(&json)? + "\n",
         )?;
-        std::fs::write(dir.join("lowo.md"), &md)?;
+        std::fs::write(dir.join("lowo.md"), eval::escape_html(&md))?;
         let mut w = std::io::BufWriter::new(std::fs::File::create(dir.join("predictions.jsonl"))?);
         let k = pooled.classes.len();
         for (row, &i) in order.iter().enumerate() {

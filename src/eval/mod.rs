@@ -65,7 +65,7 @@ pub use metrics::{
 };
 pub use plot::{pr_curves, reliability_diagram, roc_curves, score_histograms, PlotError};
 pub use report::{
-    evaluate, render_markdown, write_plots, AtThreshold, ClassIntervals, ClassReport,
+    escape_html, evaluate, render_markdown, write_plots, AtThreshold, ClassIntervals, ClassReport,
     ConfusionMatrix, EvalOptions, GroupReport, LanguageReport, Report, ReviewReport, Scored,
     LEVELS,
 };

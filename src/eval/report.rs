@@ -635,6 +635,14 @@ fn ci_text(i: &Option<Interval>) -> String {
         .map_or_else(String::new, |i| format!(" [{:.3}, {:.3}]", i.low, i.high))
 }
 
+/// Markdown with `<` and `>` written as `&lt;` and `&gt;`: class, slice, source and writer
+/// names come from the data, and a name such as `<svg onload=…>` must show as text, not
+/// become HTML in a viewer that renders the report. (Generated reports use neither
+/// character themselves, so nothing of theirs changes; idempotent.)
+pub fn escape_html(md: &str) -> String {
+    md.replace('<', "&lt;").replace('>', "&gt;")
+}
+
 /// The report as Markdown tables a person reads.
 pub fn render_markdown(r: &Report, plots: &[PathBuf]) -> String {
     let mut s = String::new();
@@ -792,7 +800,7 @@ pub fn render_markdown(r: &Report, plots: &[PathBuf]) -> String {
             s.push_str(&format!("![{name}]({name})\n\n"));
         }
     }
-    s
+    escape_html(&s)
 }
 
 /// Writes the SVG plots into `dir`; returns their paths.
@@ -851,7 +859,7 @@ pub fn write_plots(scored: &Scored, report: &Report, dir: &Path) -> Result<Vec<P
             .filter(|(_, s)| !s.is_empty())
             .collect();
         let refs: Vec<(&str, &[f64])> = by_label.iter().map(|(l, s)| (*l, s.as_slice())).collect();
-        let path = dir.join(format!("scores_{name}.svg"));
+        let path = dir.join(format!("scores_{}.svg", file_name_part(name, c)));
         super::score_histograms(
             &path,
             &format!("{name} score by true label"),
@@ -863,4 +871,68 @@ pub fn write_plots(scored: &Scored, report: &Report, dir: &Path) -> Result<Vec<P
         written.push(path);
     }
     Ok(written)
+}
+
+/// A class name as part of a file name: ASCII letters, digits, `-` and `_` kept, anything
+/// else (`/`, `..`, spaces, other scripts) made `_`, so that a class name can never place a
+/// file outside the report folder. A name that had to change gets its class index appended,
+/// so two names that fold alike stay apart.
+fn file_name_part(name: &str, index: usize) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if safe == name && !safe.is_empty() {
+        safe
+    } else {
+        format!("{safe}_{index}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A class name can never place a plot outside the report folder, and names that fold
+    /// alike stay apart.
+    #[test]
+    fn class_names_become_safe_file_names() {
+        let dir = Path::new("/reports/run");
+        for (i, name) in [
+            "x/../../escaped",
+            "..",
+            "",
+            "a b",
+            "<svg>",
+            "ذ",
+            "/etc/passwd",
+            "appeal",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let part = file_name_part(name, i);
+            assert!(!part.is_empty());
+            assert!(part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+            let path = dir.join(format!("scores_{part}.svg"));
+            assert_eq!(path.parent(), Some(dir), "{name:?} -> {part}");
+        }
+        assert_eq!(file_name_part("appeal", 0), "appeal");
+        assert_ne!(file_name_part("a/b", 1), file_name_part("a.b", 2));
+    }
+
+    #[test]
+    fn html_in_names_is_shown_as_text() {
+        let md = "| <svg onload=alert(1)> | 0.5 |";
+        assert_eq!(escape_html(md), "| &lt;svg onload=alert(1)&gt; | 0.5 |");
+        assert_eq!(escape_html(&escape_html(md)), escape_html(md));
+    }
 }
