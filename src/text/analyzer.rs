@@ -352,21 +352,26 @@ impl WordColumns {
     }
 }
 
-/// `column(term)`, or `column("\"" + term)` inside a quotation.
+/// `term`, or `"` + `term` (built in `buf`) inside a quotation.
+fn with_quote<'a>(buf: &'a mut String, term: &'a str, q: bool) -> &'a str {
+    if q {
+        buf.clear();
+        buf.push(QUOTE_PREFIX);
+        buf.push_str(term);
+        buf
+    } else {
+        term
+    }
+}
+
+/// The column of a term of a token, inside a quotation or not (see [`with_quote`]).
 fn quoted_column(
     column: &mut impl FnMut(&str) -> Option<u32>,
     qterm: &mut String,
     term: &str,
     q: bool,
 ) -> Option<u32> {
-    if q {
-        qterm.clear();
-        qterm.push(QUOTE_PREFIX);
-        qterm.push_str(term);
-        column(qterm)
-    } else {
-        column(term)
-    }
+    column(with_quote(qterm, term, q))
 }
 
 impl Analyzer {
@@ -415,21 +420,10 @@ impl Analyzer {
             qterm,
             ..
         } = scratch;
-        quoted.clear();
-        if cfg.quotes {
-            quoted.extend(super::quote::quoted_ranges(text));
-        }
         let quoted: &[Range<usize>] = quoted;
         // A term of a token inside a quotation gets the `"` prefix.
         let mut f = |term: &str, kind: TermKind, span: Span, q: bool| {
-            if q {
-                qterm.clear();
-                qterm.push(QUOTE_PREFIX);
-                qterm.push_str(term);
-                f(qterm, kind, span)
-            } else {
-                f(term, kind, span)
-            }
+            f(with_quote(qterm, term, q), kind, span)
         };
         let tokens: &[Token] = tokens;
         // Tokens sit in `arena` separated by single spaces, so every word
@@ -531,10 +525,6 @@ impl Analyzer {
             stem_index,
             ..
         } = scratch;
-        quoted.clear();
-        if cfg.quotes {
-            quoted.extend(super::quote::quoted_ranges(text));
-        }
         let quoted: &[Range<usize>] = quoted;
         let tokens: &[Token] = tokens;
         let arena: &str = arena;
@@ -693,6 +683,7 @@ impl Analyzer {
             stems,
             lang,
             stem_index,
+            quoted,
             ..
         } = scratch;
         // The stemmer of this text: the configured language, or the identified one.
@@ -704,6 +695,10 @@ impl Analyzer {
             if code != super::lang::UNDETERMINED {
                 stem_language = stemming_language(code);
             }
+        }
+        quoted.clear();
+        if cfg.quotes {
+            quoted.extend(super::quote::quoted_ranges(text));
         }
         *stem_index = u8::MAX;
         let (stemmer, stems) = match stem_language.filter(|_| cfg.stem) {
