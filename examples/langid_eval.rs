@@ -1,7 +1,11 @@
 //! Accuracy and speed of redflag's language identification on SIB-200 (the same 1,004
 //! encyclopaedic sentences in 23 varieties):
 //!
-//!     cargo run --release --example langid_eval -- ../shared/corpora/sib200_topics/sib200_topics.csv
+//!     cargo run --release --example langid_eval -- ../shared/corpora/sib200_topics/sib200_topics.csv [VERSION]
+//!
+//! or on labelled JSON Lines whose records carry `language` (records without it are
+//! skipped), e.g. the built splits: `... -- target/redflag-data/test.jsonl 2`. VERSION is
+//! the rules' version (`redflag::text::lang::detect_version`), the newest by default.
 //!
 //! Prints, per variety, the share identified as the expected language and the most
 //! frequent wrong answers, then the mean time per sentence. The results are in
@@ -9,26 +13,40 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use redflag::text::lang::{detect, detected_as, normalize_code};
+use redflag::text::lang::{detect_version, detected_as, normalize_code, LANGID_LATEST};
 
 fn main() {
-    let path = std::env::args().nth(1).expect("path to sib200_topics.csv");
-    let mut reader = csv::Reader::from_path(&path).expect("readable CSV");
-    let headers = reader.headers().expect("header").clone();
-    let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
-    let (lang_col, text_col) = (col("language"), col("text"));
-    let rows: Vec<(String, String)> = reader
-        .records()
-        .map(|r| {
-            let r = r.expect("record");
-            (r[lang_col].to_string(), r[text_col].to_string())
-        })
-        .collect();
+    let path = std::env::args().nth(1).expect("path to sib200_topics.csv or a .jsonl file");
+    let version: u8 = std::env::args()
+        .nth(2)
+        .map_or(LANGID_LATEST, |v| v.parse().expect("a version number"));
+    let rows: Vec<(String, String)> = if path.ends_with(".jsonl") {
+        let text = std::fs::read_to_string(&path).expect("readable JSON Lines");
+        text.lines()
+            .filter_map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).expect("JSON");
+                let lang = v.get("language")?.as_str()?.to_string();
+                Some((lang, v["text"].as_str()?.to_string()))
+            })
+            .collect()
+    } else {
+        let mut reader = csv::Reader::from_path(&path).expect("readable CSV");
+        let headers = reader.headers().expect("header").clone();
+        let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
+        let (lang_col, text_col) = (col("language"), col("text"));
+        reader
+            .records()
+            .map(|r| {
+                let r = r.expect("record");
+                (r[lang_col].to_string(), r[text_col].to_string())
+            })
+            .collect()
+    };
     let mut per: BTreeMap<String, (usize, usize, BTreeMap<&'static str, usize>)> = BTreeMap::new();
     let start = Instant::now();
     for (variety, text) in &rows {
         let want = normalize_code(variety);
-        let got = detect(text).code;
+        let got = detect_version(text, version).code;
         let e = per.entry(variety.clone()).or_default();
         e.0 += 1;
         if got == detected_as(&want) {

@@ -332,7 +332,7 @@ impl ValidTrainConfig {
             )));
         }
         let texts: Vec<&str> = data.iter().map(|r| r.text.as_str()).collect();
-        let rows_per_language = rows_per_language(data);
+        let rows_per_language = rows_per_language(data, self.analyzer.config().langid());
         let (vectorizer, x) =
             Vectorizer::fit_transform(self.analyzer.clone(), &self.config.features, &texts)?;
         let params = self.config.logistic.clone().check()?;
@@ -534,12 +534,16 @@ pub struct HeldOutScores {
     pub source: String,
 }
 
-/// Training rows per identified language and class (identification in parallel).
-fn rows_per_language(data: &[LabeledRecord]) -> BTreeMap<String, BTreeMap<String, u64>> {
+/// Training rows per identified language and class (identification in parallel, with the
+/// rules of `langid_version`, the ones scoring will use).
+fn rows_per_language(
+    data: &[LabeledRecord],
+    langid_version: u8,
+) -> BTreeMap<String, BTreeMap<String, u64>> {
     use rayon::prelude::*;
     let langs: Vec<&'static str> = data
         .par_iter()
-        .map(|r| crate::text::lang::detect(&r.text).code)
+        .map(|r| crate::text::lang::detect_version(&r.text, langid_version).code)
         .collect();
     let mut out: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     for (r, l) in data.iter().zip(langs) {
