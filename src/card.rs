@@ -618,10 +618,19 @@ pub fn render_card(c: &CardInputs) -> String {
     }
 
     s.push_str("\n## Known limits\n\n");
-    s.push_str("- **The appeal class was written by the project**, not observed in the wild: by seventeen writers, all of them language models given a brief. Real appeals will take forms none of them imagined; the headline measures how far one writer's habits carry to another's.\n");
-    s.push_str("- **Two writers per language other than English.** Leaving one out leaves the other in training, so the non-English rows of the headline measure a new writer of a language the model has seen written. Both writers of a language are language models; real posts in these languages, and dialects and scripts the writers used little, will be harder. Review recall is lower outside English at the same thresholds: route `language_low_coverage` results, and languages your team cares most about, to a reviewer who reads them.\n");
+    let writers = c.lowo.map_or_else(
+        || "several writers".to_string(),
+        |l| format!("{} writers", l.leave_one_out.folds.len()),
+    );
+    let _ = writeln!(s, "- **The appeal class was written by the project**, not observed in the wild: by {writers}, all of them language models given a brief. Real appeals will take forms none of them imagined; the headline measures how far one writer's habits carry to another's.");
+    s.push_str("- **Few writers per language other than English.** Leaving one out leaves the others in training, so the non-English rows of the headline measure a new writer of a language the model has seen written. Every writer is a language model; real posts in these languages, and dialects and scripts the writers used little, will be harder. Review recall is lower outside English at the same thresholds: route `language_low_coverage` results, and languages your team cares most about, to a reviewer who reads them.\n");
     s.push_str("- **Propaganda from the wild is one 2015–16 corpus**, now labelled per post (493 of 4,188 annotated pro-IS tweets). Far-right propaganda is hand-written only.\n");
-    s.push_str("- **Bag of n-grams.** The model sees words, word pairs and character n-grams, not meaning: negation, irony and context outside the post are invisible to it. Quoted speech can be given its own namespace (`analyzer.quotes`), but the default model does not use it: its leave-one-writer-out ablation has not been run yet.\n");
+    let quotes = match (cfg.analyzer.quotes, c.lowo_variants.is_empty()) {
+        (true, _) => "This model gives quoted speech its own namespace (`analyzer.quotes`), which helps a report that quotes an appeal only as far as the quotation marks go",
+        (false, true) => "Quoted speech can be given its own namespace (`analyzer.quotes`); this model does not use it, and no leave-one-writer-out ablation of it was given to this card",
+        (false, false) => "Quoted speech can be given its own namespace (`analyzer.quotes`); this model does not use it (see the ablation rows of the headline)",
+    };
+    let _ = writeln!(s, "- **Bag of n-grams.** The model sees words, word pairs and character n-grams, not meaning: negation, irony and context outside the post are invisible to it. {quotes}.");
     s.push_str("- **Short texts.** A text of fewer than `review.min_evidence_words` words with no address, link, handle, e-mail or phone number never reaches review (its scores are still reported).\n");
     s.push_str("- **Thresholds were chosen on a mix with far more harmful posts than a real stream** (the writers' held-out records and the validation split). On a stream with fewer harmful posts, precision at the stored thresholds will be lower; choose thresholds from `redflag evaluate` on your own labelled sample, or override them per deployment.\n");
     s.push_str("- **Hate speech** in the training data is labelled benign: redflag does not detect it and must not be used for it.\n");

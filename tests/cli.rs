@@ -854,14 +854,18 @@ fn writers_files_pass_data_check_carry_writer_and_language_and_match_the_dataset
             *per.entry(v["label"].as_str().unwrap().to_string())
                 .or_insert(0u64) += 1;
         }
+        // Every writer wrote both sides of the line (the language writers at least 40 per
+        // class, the contrastive writers at least 30), so every held-out writer measures
+        // ranking, not only a false-positive rate.
         for class in ["appeal", "propaganda", "benign"] {
             assert!(
-                per.get(class).copied().unwrap_or(0) >= 40,
+                per.get(class).copied().unwrap_or(0) >= 30,
                 "{name}: {per:?}"
             );
         }
         // The card's writer table has this writer; counts there are after the build's
-        // dedupe, so at most the file's.
+        // dedupe, so at most the file's (a few short formulas, such as "Alhamdulillah",
+        // written by two writers alike are kept once).
         let row = card
             .lines()
             .find(|l| l.starts_with(&format!("| {name} | ")) && l.matches('|').count() == 7)
@@ -875,7 +879,7 @@ fn writers_files_pass_data_check_carry_writer_and_language_and_match_the_dataset
             .unwrap();
         let in_file: u64 = per.values().sum();
         assert!(
-            total <= in_file && total + 5 >= in_file,
+            total <= in_file && total + 10 >= in_file,
             "{name}: card {total}, file {in_file}"
         );
     }
