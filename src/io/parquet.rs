@@ -38,6 +38,7 @@
 //! assert!(matches!(&items[0], ReadItem::Record(r) if r.text == "benign"));
 //! ```
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
@@ -46,12 +47,18 @@ use arrow_array::builder::{BooleanBuilder, Float64Builder, StringBuilder, UInt64
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
+    ParquetRecordBatchReaderBuilder,
+};
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
-use super::reader::{truncate, Fields, InputRecord, ReadItem, ReaderOptions, RecordError};
+use super::reader::{
+    checked, truncate_str, Fields, InputRecord, ReadItem, ReaderOptions, RecordError,
+    MAX_FIELD_BYTES,
+};
 use crate::error::{Error, Position, Result};
 
 /// Rows decoded at a time.
@@ -91,8 +98,9 @@ impl ParquetRecords {
         let source = path.display().to_string();
         let file = File::open(path).map_err(|e| Error::io(Some(path.to_path_buf()), e))?;
         let parquet_error = |e: parquet::errors::ParquetError| Error::input(&source, e.to_string());
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error)?;
-        let schema = builder.schema().clone();
+        let metadata =
+            ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(parquet_error)?;
+        let schema = metadata.schema().clone();
         let find = |name: &str| schema.fields().iter().position(|f| f.name() == name);
         let Some(text) = find(&fields.text) else {
             let found: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
@@ -122,6 +130,18 @@ impl ParquetRecords {
                 }
             }
         }
+        // String columns are decoded as dictionaries: a dictionary-encoded column whose rows
+        // all point at one huge value then costs that value once, not once per row (a few
+        // hundred bytes of Parquet could otherwise ask for gigabytes per batch).
+        let metadata = match dictionary_hint(&schema, &roots) {
+            Some(hint) => ArrowReaderMetadata::try_new(
+                metadata.metadata().clone(),
+                ArrowReaderOptions::new().with_schema(hint),
+            )
+            .map_err(parquet_error)?,
+            None => metadata,
+        };
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata);
         let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
         let reader = builder
             .with_projection(mask)
@@ -171,7 +191,40 @@ impl ParquetRecords {
     fn item(&self, columns: &Columns, i: usize) -> ReadItem {
         let number = self.row + i as u64 + 1;
         let position = Position::new(Some(self.source.clone()), number, number);
-        let id = columns.id.as_ref().and_then(|a| id_value(a, i));
+        // Values are borrowed from the batch; only what a record keeps is copied, and an
+        // oversized field is refused before it is (see MAX_FIELD_BYTES).
+        fn borrowed(a: &Option<ArrayRef>, i: usize) -> Option<(Cow<'_, str>, bool)> {
+            a.as_ref().and_then(|a| string_at(a, i))
+        }
+        let named = [
+            (&self.fields.id, &columns.id),
+            (&self.fields.label, &columns.label),
+            (&self.fields.source, &columns.source),
+            (&self.fields.slice, &columns.slice),
+            (&self.fields.group, &columns.group),
+            (&self.fields.writer, &columns.writer),
+            (&self.fields.language, &columns.language),
+        ];
+        let id_fits = borrowed(&columns.id, i).is_none_or(|(s, _)| s.len() <= MAX_FIELD_BYTES);
+        let id = if id_fits {
+            columns.id.as_ref().and_then(|a| id_value(a, i))
+        } else {
+            None
+        };
+        for (name, column) in named {
+            if let Some((s, _)) = borrowed(column, i) {
+                if s.len() > MAX_FIELD_BYTES {
+                    return ReadItem::Bad(RecordError {
+                        position,
+                        id,
+                        message: format!(
+                            "`{name}` is {} bytes long, over the limit of {MAX_FIELD_BYTES} bytes for fields other than the text",
+                            s.len()
+                        ),
+                    });
+                }
+            }
+        }
         let Some((text, lossy)) = string_at(&columns.text, i) else {
             return ReadItem::Bad(RecordError {
                 position,
@@ -179,26 +232,28 @@ impl ParquetRecords {
                 message: format!("the `{}` column is null", self.fields.text),
             });
         };
-        let (text, truncated) = truncate(text, self.options.max_text_bytes);
+        let (text, truncated) = truncate_str(&text, self.options.max_text_bytes);
         let other = |a: &Option<ArrayRef>| {
-            a.as_ref()
-                .and_then(|a| string_at(a, i))
-                .map(|(s, _)| s)
+            borrowed(a, i)
+                .map(|(s, _)| s.into_owned())
                 .filter(|s| !s.is_empty())
         };
-        ReadItem::Record(InputRecord {
-            position,
-            id,
-            text,
-            label: other(&columns.label),
-            source: other(&columns.source),
-            slice: other(&columns.slice),
-            group: other(&columns.group),
-            writer: other(&columns.writer),
-            language: other(&columns.language),
-            lossy_utf8: lossy,
-            truncated,
-        })
+        checked(
+            InputRecord {
+                position,
+                id,
+                text,
+                label: other(&columns.label),
+                source: other(&columns.source),
+                slice: other(&columns.slice),
+                group: other(&columns.group),
+                writer: other(&columns.writer),
+                language: other(&columns.language),
+                lossy_utf8: lossy,
+                truncated,
+            },
+            &self.fields,
+        )
     }
 }
 
@@ -258,27 +313,55 @@ fn check_stringish(schema: &Schema, index: usize, source: &str) -> Result<()> {
     }
 }
 
-/// Row `i` of a string-like column as text (`true` when bytes were not valid UTF-8), or
-/// `None` when null. Other types are formatted as Arrow displays them.
-fn string_at(array: &ArrayRef, i: usize) -> Option<(String, bool)> {
+/// The file's Arrow schema with the `roots` columns that hold strings (`Utf8`, `LargeUtf8`)
+/// read as dictionaries of strings; `None` when none does.
+fn dictionary_hint(schema: &SchemaRef, roots: &[usize]) -> Option<SchemaRef> {
+    let mut changed = false;
+    let fields: Vec<Arc<Field>> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| match f.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 if roots.contains(&i) => {
+                changed = true;
+                Arc::new(f.as_ref().clone().with_data_type(DataType::Dictionary(
+                    Box::new(DataType::Int32),
+                    Box::new(f.data_type().clone()),
+                )))
+            }
+            _ => f.clone(),
+        })
+        .collect();
+    changed.then(|| Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())))
+}
+
+/// Row `i` of a string-like column as text, borrowed from the array where it can be
+/// (`true` when bytes were not valid UTF-8), or `None` when null. Other types are formatted
+/// as Arrow displays them.
+fn string_at(array: &ArrayRef, i: usize) -> Option<(Cow<'_, str>, bool)> {
     if array.is_null(i) {
         return None;
     }
-    let bytes_to_string = |b: &[u8]| match std::str::from_utf8(b) {
-        Ok(s) => (s.to_string(), false),
-        Err(_) => (String::from_utf8_lossy(b).into_owned(), true),
+    let bytes_to_string = |b| match String::from_utf8_lossy(b) {
+        Cow::Borrowed(s) => (Cow::Borrowed(s), false),
+        owned => (owned, true),
     };
     Some(match array.data_type() {
-        DataType::Utf8 => (array.as_string::<i32>().value(i).to_string(), false),
-        DataType::LargeUtf8 => (array.as_string::<i64>().value(i).to_string(), false),
-        DataType::Utf8View => (array.as_string_view().value(i).to_string(), false),
+        DataType::Utf8 => (Cow::Borrowed(array.as_string::<i32>().value(i)), false),
+        DataType::LargeUtf8 => (Cow::Borrowed(array.as_string::<i64>().value(i)), false),
+        DataType::Utf8View => (Cow::Borrowed(array.as_string_view().value(i)), false),
         DataType::Binary => bytes_to_string(array.as_binary::<i32>().value(i)),
         DataType::LargeBinary => bytes_to_string(array.as_binary::<i64>().value(i)),
         DataType::BinaryView => bytes_to_string(array.as_binary_view().value(i)),
+        DataType::Dictionary(key, _) if **key == DataType::Int32 => {
+            let dict = array.as_dictionary::<arrow_array::types::Int32Type>();
+            let k = usize::try_from(dict.keys().value(i)).ok()?;
+            return string_at(dict.values(), k);
+        }
         _ => {
             let options = arrow_cast::display::FormatOptions::default();
             let formatter = arrow_cast::display::ArrayFormatter::try_new(array, &options).ok()?;
-            (formatter.value(i).to_string(), false)
+            (Cow::Owned(formatter.value(i).to_string()), false)
         }
     })
 }
@@ -305,7 +388,7 @@ fn id_value(array: &ArrayRef, i: usize) -> Option<serde_json::Value> {
     };
     match n {
         Some(n) => Some(serde_json::Value::from(n)),
-        None => string_at(array, i).map(|(s, _)| serde_json::Value::String(s)),
+        None => string_at(array, i).map(|(s, _)| serde_json::Value::String(s.into_owned())),
     }
 }
 
@@ -510,6 +593,79 @@ mod tests {
         let mut w = ArrowWriter::try_new(File::create(path).unwrap(), schema, Some(props)).unwrap();
         w.write(&batch).unwrap();
         w.close().unwrap();
+    }
+
+    /// A dictionary bomb: every row of every read column points at one large dictionary
+    /// value. Decoded as dictionaries, a batch holds the value once per column.
+    #[test]
+    fn a_dictionary_bomb_holds_its_value_once_per_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bomb.parquet");
+        let big = "x".repeat(400 << 10);
+        let n = BATCH_ROWS;
+        let names = ["body", "id", "label", "source", "slice", "group"];
+        // Written from a dictionary array (the value once), without the Arrow schema in the
+        // file, so that a reader sees plain string columns.
+        let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+        let schema = Arc::new(Schema::new(
+            names
+                .iter()
+                .map(|n| Field::new(*n, dict.clone(), true))
+                .collect::<Vec<_>>(),
+        ));
+        let column: ArrayRef = Arc::new(arrow_array::DictionaryArray::new(
+            arrow_array::Int32Array::from(vec![0; n]),
+            Arc::new(StringArray::from(vec![big.as_str()])),
+        ));
+        let batch = RecordBatch::try_new(schema.clone(), vec![column; names.len()]).unwrap();
+        let props = WriterProperties::builder()
+            .set_dictionary_page_size_limit(4 << 20)
+            .build();
+        let options = parquet::arrow::arrow_writer::ArrowWriterOptions::new()
+            .with_properties(props)
+            .with_skip_arrow_metadata(true);
+        let mut w =
+            ArrowWriter::try_new_with_options(File::create(&path).unwrap(), schema, options)
+                .unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        let size = std::fs::metadata(&path).unwrap().len();
+        assert!(size < 8 << 20, "the file is small: {size} bytes");
+        let options = ReaderOptions {
+            max_text_bytes: 1000,
+        };
+        let fields = Fields {
+            text: "body".into(),
+            ..Fields::default()
+        };
+        let mut r = ParquetRecords::open(&path, fields, options).unwrap();
+        assert!(r.next_batch().unwrap());
+        let columns = r.batch.as_ref().unwrap();
+        assert!(matches!(columns.text.data_type(), DataType::Dictionary(..)));
+        let held: usize = [&columns.text]
+            .into_iter()
+            .chain(columns.id.iter())
+            .chain(columns.label.iter())
+            .chain(columns.source.iter())
+            .chain(columns.slice.iter())
+            .chain(columns.group.iter())
+            .map(|a| a.get_array_memory_size())
+            .sum();
+        // Six columns of 4096 rows of 400 KiB would be 9.6 GiB as plain strings.
+        assert!(held < 16 << 20, "a batch holds {held} bytes");
+        r.at = 0;
+        let mut rows = 0;
+        for item in r {
+            // The text alone would be truncated; the other columns are over the field
+            // limit, so every row is an error record that says so.
+            let ReadItem::Bad(e) = item.unwrap() else {
+                panic!("an error record")
+            };
+            assert!(e.message.contains("`id` is 409600 bytes long"), "{}", e.message);
+            assert_eq!(e.id, None);
+            rows += 1;
+        }
+        assert_eq!(rows, n);
     }
 
     fn fields() -> Fields {

@@ -597,19 +597,22 @@ impl<R: BufRead> RecordReader<R> {
                 };
                 let (text, lossy) = decode(raw);
                 let (text, truncated) = truncate(text.into_owned(), max_text);
-                Ok(Some(ReadItem::Record(InputRecord {
-                    position,
-                    id,
-                    text,
-                    label: field(columns.label),
-                    source: field(columns.source),
-                    slice: field(columns.slice),
-                    group: field(columns.group),
-                    writer: field(columns.writer),
-                    language: field(columns.language),
-                    lossy_utf8: lossy,
-                    truncated,
-                })))
+                Ok(Some(checked(
+                    InputRecord {
+                        position,
+                        id,
+                        text,
+                        label: field(columns.label),
+                        source: field(columns.source),
+                        slice: field(columns.slice),
+                        group: field(columns.group),
+                        writer: field(columns.writer),
+                        language: field(columns.language),
+                        lossy_utf8: lossy,
+                        truncated,
+                    },
+                    &self.fields,
+                )))
             }
         }
     }
@@ -640,16 +643,74 @@ fn decode(bytes: &[u8]) -> (Cow<'_, str>, bool) {
     }
 }
 
-pub(super) fn truncate(mut text: String, max: usize) -> (String, bool) {
+pub(super) fn truncate(text: String, max: usize) -> (String, bool) {
     if text.len() <= max {
         return (text, false);
+    }
+    // A copy of the prefix, and the whole original block given back: shrinking in place
+    // would leave the rest of a large block to fragment the heap, so that a batch of
+    // truncated texts would still hold what their originals took.
+    truncate_str(&text, max)
+}
+
+/// The first `max` bytes of `text` (cut back to a character boundary) as a new string, and
+/// whether anything was cut; never copies more than it keeps.
+pub(super) fn truncate_str(text: &str, max: usize) -> (String, bool) {
+    if text.len() <= max {
+        return (text.to_owned(), false);
     }
     let mut cut = max;
     while !text.is_char_boundary(cut) {
         cut -= 1;
     }
-    text.truncate(cut);
-    (text, true)
+    (text[..cut].to_owned(), true)
+}
+
+/// The longest id, label, source, slice, group, writer or language accepted, in bytes (an
+/// id that is not a string counts as its JSON). Only the text may be longer (it is
+/// truncated at `--max-bytes`); a longer field makes the record an error record, so that a
+/// batch of records never holds more than their texts' limit and a few kilobytes each.
+pub const MAX_FIELD_BYTES: usize = 4096;
+
+/// `rec` as a record, or as an error record naming its first field over
+/// [`MAX_FIELD_BYTES`] (without echoing an oversized id).
+pub(super) fn checked(rec: InputRecord, fields: &Fields) -> ReadItem {
+    let id_len = match &rec.id {
+        None => 0,
+        Some(serde_json::Value::String(s)) => s.len(),
+        Some(v @ (serde_json::Value::Array(_) | serde_json::Value::Object(_))) => {
+            serde_json::to_vec(v).map_or(usize::MAX, |b| b.len())
+        }
+        Some(_) => 0,
+    };
+    let others = [
+        (&fields.label, &rec.label),
+        (&fields.source, &rec.source),
+        (&fields.slice, &rec.slice),
+        (&fields.group, &rec.group),
+        (&fields.writer, &rec.writer),
+        (&fields.language, &rec.language),
+    ];
+    let over = std::iter::once((&fields.id, id_len))
+        .chain(
+            others
+                .iter()
+                .map(|(name, v)| (*name, v.as_ref().map_or(0, String::len))),
+        )
+        .find(|(_, len)| *len > MAX_FIELD_BYTES);
+    match over {
+        None => ReadItem::Record(rec),
+        Some((name, len)) => {
+            let id = (id_len <= MAX_FIELD_BYTES).then_some(rec.id).flatten();
+            ReadItem::Bad(RecordError {
+                position: rec.position,
+                id,
+                message: format!(
+                    "`{name}` is {len} bytes long, over the limit of {MAX_FIELD_BYTES} bytes for fields other than the text"
+                ),
+            })
+        }
+    }
 }
 
 /// The fields of one JSON record that redflag reads; everything else is skipped unparsed.
@@ -772,19 +833,22 @@ fn parse_json_record(
         Some(Ok(t)) => t,
     };
     let (text, truncated) = truncate(text, max_text);
-    ReadItem::Record(InputRecord {
-        position,
-        id: rec.id,
-        text,
-        label: rec.label,
-        source: rec.source,
-        slice: rec.slice,
-        group: rec.group,
-        writer: rec.writer,
-        language: rec.language,
-        lossy_utf8: lossy,
-        truncated,
-    })
+    checked(
+        InputRecord {
+            position,
+            id: rec.id,
+            text,
+            label: rec.label,
+            source: rec.source,
+            slice: rec.slice,
+            group: rec.group,
+            writer: rec.writer,
+            language: rec.language,
+            lossy_utf8: lossy,
+            truncated,
+        },
+        fields,
+    )
 }
 
 #[cfg(test)]
@@ -857,6 +921,37 @@ mod tests {
         let r = record(&items[6]);
         assert!(r.lossy_utf8);
         assert_eq!(r.text, "caf\u{fffd}");
+    }
+
+    #[test]
+    fn oversized_fields_are_error_records_without_echoing_the_id() {
+        let big = "i".repeat(MAX_FIELD_BYTES + 1);
+        let ok = "o".repeat(MAX_FIELD_BYTES);
+        let lines = [
+            serde_json::json!({"id": big, "text": "a"}),
+            serde_json::json!({"id": "k", "text": "a", "source": big}),
+            serde_json::json!({"id": [big], "text": "a"}),
+            serde_json::json!({"id": ok, "text": "a", "slice": ok}),
+        ];
+        let data: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        let items = read(data.as_bytes(), InputFormat::JsonLines, ReaderOptions::default());
+        assert_eq!(items.len(), 4);
+        let bad = |i: usize| match &items[i] {
+            ReadItem::Bad(e) => e.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert!(bad(0).message.contains("`id` is 4097 bytes long"), "{:?}", bad(0));
+        assert_eq!(bad(0).id, None);
+        assert!(bad(1).message.contains("`source` is 4097 bytes"), "{:?}", bad(1));
+        assert_eq!(bad(1).id, Some(serde_json::json!("k")));
+        assert!(bad(2).message.contains("`id` is"), "{:?}", bad(2));
+        assert!(matches!(&items[3], ReadItem::Record(_)));
+        let csv = format!("id,text,label\nk,a,{big}\n");
+        let items = read(csv.as_bytes(), InputFormat::Csv, ReaderOptions::default());
+        assert!(matches!(&items[0], ReadItem::Bad(e) if e.message.contains("`label` is 4097")));
+        // A truncated text gives its excess back.
+        let (t, cut) = truncate("x".repeat(1 << 20), 10);
+        assert!(cut && t.capacity() < 1024, "{}", t.capacity());
     }
 
     #[test]
