@@ -37,6 +37,7 @@ pub mod eval;
 pub mod features;
 pub mod io;
 pub mod model;
+pub mod progress;
 pub mod text;
 pub mod train;
 pub mod tune;

@@ -163,6 +163,7 @@ pub struct TrainConfig {
 pub struct ValidTrainConfig {
     config: TrainConfig,
     analyzer: Analyzer,
+    progress: crate::progress::ProgressHandle,
 }
 
 impl TrainConfig {
@@ -214,11 +215,25 @@ impl TrainConfig {
         Ok(ValidTrainConfig {
             config: self.clone(),
             analyzer,
+            progress: crate::progress::ProgressHandle::default(),
         })
     }
 }
 
 impl ValidTrainConfig {
+    /// Reports the stages of every fit to `progress` (text analysis, vectorising, the
+    /// solver's iterations, calibration); see [`crate::progress`].
+    pub fn with_progress(mut self, progress: std::sync::Arc<dyn crate::progress::Progress>) -> Self {
+        self.progress = crate::progress::ProgressHandle::new(progress);
+        self
+    }
+
+    /// Where this configuration's fits report progress ([`crate::progress::Silent`] unless
+    /// [`Self::with_progress`] was called).
+    pub fn progress(&self) -> &dyn crate::progress::Progress {
+        self.progress.get()
+    }
+
     /// The configuration.
     pub fn config(&self) -> &TrainConfig {
         &self.config
@@ -333,11 +348,17 @@ impl ValidTrainConfig {
         }
         let texts: Vec<&str> = data.iter().map(|r| r.text.as_str()).collect();
         let rows_per_language = rows_per_language(data, self.analyzer.config().langid());
-        let (vectorizer, x) =
-            Vectorizer::fit_transform(self.analyzer.clone(), &self.config.features, &texts)?;
+        let progress = self.progress.get();
+        let (vectorizer, x) = Vectorizer::fit_transform_with_progress(
+            self.analyzer.clone(),
+            &self.config.features,
+            &texts,
+            progress,
+        )?;
         let params = self.config.logistic.clone().check()?;
-        let logistic = params.fit(&x, &y, classes.len())?;
+        let logistic = params.fit_with_progress(&x, &y, classes.len(), progress)?;
         drop(x);
+        progress.stage("thresholds and calibration", None);
 
         let review_classes: Vec<usize> = (0..classes.len())
             .filter(|&c| self.config.review.classes.contains(&classes[c]))
@@ -609,6 +630,50 @@ mod tests {
         };
         let err = c.check().unwrap().fit(&[rec("t", "z")]).unwrap_err();
         assert!(err.to_string().contains("\"z\""), "{err}");
+    }
+
+    #[test]
+    fn a_fit_reports_its_stages_and_every_document_and_iteration() {
+        use std::sync::Mutex;
+        #[derive(Default)]
+        struct Log(Mutex<Vec<(String, Option<u64>, u64)>>);
+        impl crate::progress::Progress for Log {
+            fn stage(&self, name: &str, total: Option<u64>) {
+                self.0.lock().unwrap().push((name.to_string(), total, 0));
+            }
+            fn advance(&self, n: u64) {
+                if let Some(last) = self.0.lock().unwrap().last_mut() {
+                    last.2 += n;
+                }
+            }
+        }
+        let mut data = Vec::new();
+        for i in 0..20 {
+            data.push(rec(&format!("send coins to the fighters now {i}"), "appeal"));
+            data.push(rec(&format!("lovely weather in the park {i}"), "benign"));
+        }
+        let log = std::sync::Arc::new(Log::default());
+        let model = TrainConfig::default()
+            .check()
+            .unwrap()
+            .with_progress(log.clone())
+            .fit(&data)
+            .unwrap();
+        let stages = log.0.lock().unwrap().clone();
+        let names: Vec<&str> = stages.iter().map(|s| s.0.as_str()).collect();
+        assert_eq!(
+            names,
+            ["counting terms", "vectorising", "L-BFGS", "thresholds and calibration"]
+        );
+        let n = data.len() as u64 - 0;
+        // Every training document is counted and vectorised (the validation fraction is
+        // held out of both).
+        assert_eq!(stages[0].1, Some(stages[0].2));
+        assert_eq!(stages[1].1, Some(stages[1].2));
+        assert!(stages[0].2 > 0 && stages[0].2 <= n);
+        // One step per solver iteration.
+        assert_eq!(stages[2].1, Some(200));
+        assert!(model.meta().solver.contains(&format!("after {} iterations", stages[2].2)));
     }
 
     #[test]

@@ -47,6 +47,26 @@ pub struct TuneReport {
     pub best: usize,
     /// One-ingredient-at-a-time variations of the chosen configuration.
     pub ablation: Vec<Trial>,
+    /// Why fewer trials ran than asked for (the time limit), if so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+}
+
+/// Limits and reporting of a [`tune`] or [`ablate`] run.
+#[derive(Clone, Debug, Default)]
+pub struct TuneLimits {
+    /// No trial starts after this instant (a trial that has started finishes); at least one
+    /// trial always runs.
+    pub deadline: Option<std::time::Instant>,
+    /// Where each trial's fits report their stages.
+    pub progress: crate::progress::ProgressHandle,
+}
+
+impl TuneLimits {
+    fn expired(&self) -> bool {
+        self.deadline
+            .is_some_and(|d| std::time::Instant::now() >= d)
+    }
 }
 
 /// The named variations `tune` tries, in order (the base first; a variation that equals an
@@ -153,8 +173,12 @@ fn trial(
     folds: usize,
     group_by: &str,
     seed: u64,
+    progress: &crate::progress::ProgressHandle,
 ) -> Result<Trial> {
-    let valid = config.check()?;
+    let mut valid = config.check()?;
+    if let Some(p) = progress.shared() {
+        valid = valid.with_progress(p);
+    }
     let report = cross_validate(&valid, records, folds, group_by, seed)?;
     let review: Vec<String> = valid
         .classes_for(records)?
@@ -169,7 +193,9 @@ fn trial(
     })
 }
 
-/// Tries the first `budget` [`candidates`] of `base`; `progress` is told after each trial.
+/// Tries the first `budget` [`candidates`] of `base`, within `limits`; `progress` is told
+/// before (`None`: the trial's name) and after each trial.
+#[allow(clippy::too_many_arguments)]
 pub fn tune(
     base: &TrainConfig,
     records: &[LabeledRecord],
@@ -177,7 +203,8 @@ pub fn tune(
     group_by: &str,
     budget: usize,
     seed: u64,
-    mut progress: impl FnMut(&Trial),
+    limits: &TuneLimits,
+    mut progress: impl FnMut(&str, Option<&Trial>),
 ) -> Result<TuneReport> {
     let mut report = TuneReport {
         folds,
@@ -185,9 +212,20 @@ pub fn tune(
         records: records.len(),
         ..Default::default()
     };
-    for (name, config) in candidates(base).into_iter().take(budget.max(1)) {
-        let t = trial(name, config, records, folds, group_by, seed)?;
-        progress(&t);
+    let planned: Vec<(String, TrainConfig)> =
+        candidates(base).into_iter().take(budget.max(1)).collect();
+    let n = planned.len();
+    for (name, config) in planned {
+        if !report.trials.is_empty() && limits.expired() {
+            report.stopped = Some(format!(
+                "time limit reached after {} of {n} trials",
+                report.trials.len()
+            ));
+            break;
+        }
+        progress(&name, None);
+        let t = trial(name, config, records, folds, group_by, seed, &limits.progress)?;
+        progress(&t.name, Some(&t));
         report.trials.push(t);
     }
     report.best = report
@@ -204,17 +242,37 @@ pub fn tune(
     Ok(report)
 }
 
-/// Runs the [`ablations`] of the report's chosen configuration.
+/// Runs the [`ablations`] of the report's chosen configuration, within `limits` (an
+/// expired deadline stops before the next ablation and says so in `report.stopped`).
 pub fn ablate(
     report: &mut TuneReport,
     records: &[LabeledRecord],
     seed: u64,
-    mut progress: impl FnMut(&Trial),
+    limits: &TuneLimits,
+    mut progress: impl FnMut(&str, Option<&Trial>),
 ) -> Result<()> {
     let chosen = report.trials[report.best].config.clone();
-    for (name, config) in ablations(&chosen) {
-        let t = trial(name, config, records, report.folds, &report.group_by, seed)?;
-        progress(&t);
+    let planned = ablations(&chosen);
+    let n = planned.len();
+    for (name, config) in planned {
+        if limits.expired() {
+            report.stopped = Some(format!(
+                "time limit reached after {} of {n} ablations",
+                report.ablation.len()
+            ));
+            break;
+        }
+        progress(&name, None);
+        let t = trial(
+            name,
+            config,
+            records,
+            report.folds,
+            &report.group_by,
+            seed,
+            &limits.progress,
+        )?;
+        progress(&t.name, Some(&t));
         report.ablation.push(t);
     }
     Ok(())

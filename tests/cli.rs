@@ -614,6 +614,12 @@ fn data_build_from_a_fixture_recipe_and_data_check() {
         "{}",
         stderr(&o)
     );
+    // ... and with the script that fetches the pinned corpora into that folder.
+    assert!(
+        stderr(&o).contains("datasets/fetch-corpora --dest /nonexistent"),
+        "{}",
+        stderr(&o)
+    );
     let o = run(
         &[
             "data",
@@ -630,6 +636,168 @@ fn data_build_from_a_fixture_recipe_and_data_check() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("skipped missing source tweets"));
+}
+
+#[test]
+fn fetch_corpora_copies_from_a_mirror_verifies_and_names_what_is_wrong() {
+    let test = "fetch_corpora_copies_from_a_mirror_verifies_and_names_what_is_wrong";
+    let script = repo("datasets/fetch-corpora");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&script).unwrap().permissions().mode();
+        assert!(
+            mode & 0o111 != 0,
+            "the workflow runs the script directly: chmod +x it"
+        );
+    }
+    let has_python = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_python {
+        return skip(test, "python3 not found");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (mirror, dest) = (dir.path().join("mirror"), dir.path().join("dest"));
+    let manifest = dir.path().join("corpora.sha256.toml");
+    let sha = |body: &[u8]| {
+        use sha2::{Digest, Sha256};
+        format!("{:x}", Sha256::digest(body))
+    };
+    let files = [
+        ("alpha/one.csv", "id,text\n1,a line\n", ""),
+        ("beta/two.tsv", "x\ty\n", "https://example.invalid/two.tsv"),
+    ];
+    let mut toml = String::new();
+    for (path, body, url) in files {
+        let file = mirror.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, body).unwrap();
+        toml += &format!(
+            "[[files]]\npath = \"{path}\"\nsha256 = \"{}\"\nsize = {}\nurl = \"{url}\"\n\
+             licence = \"test\"\nnote = \"the test's own folder\"\n\n",
+            sha(body.as_bytes()),
+            body.len()
+        );
+    }
+    std::fs::write(&manifest, toml).unwrap();
+    let fetch = |extra: &[&str]| {
+        let mut args = vec![
+            script.to_str().unwrap(),
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--dest",
+            dest.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let o = Command::new("python3").args(&args).output().unwrap();
+        let (out, err) = (String::from_utf8_lossy(&o.stdout), stderr(&o));
+        (o.status.code(), format!("{out}{err}"))
+    };
+    let mirrored = ["--mirror", mirror.to_str().unwrap()];
+
+    // Without a mirror, a file without a pinned address is named, with where to get it.
+    let (code, out) = fetch(&["--only", "alpha"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("fetch by hand: alpha/one.csv from the test's own folder"),
+        "{out}"
+    );
+    // From the mirror: both copied and verified.
+    let (code, out) = fetch(&mirrored);
+    assert_eq!(code, Some(0), "{out}");
+    for (path, body, _) in files {
+        assert_eq!(std::fs::read_to_string(dest.join(path)).unwrap(), body);
+    }
+    // A second run leaves them alone.
+    let modified = |p: &str| std::fs::metadata(dest.join(p)).unwrap().modified().unwrap();
+    let before = modified("alpha/one.csv");
+    let (code, out) = fetch(&mirrored);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("present  alpha/one.csv") && out.contains("present  beta/two.tsv"),
+        "{out}"
+    );
+    assert_eq!(modified("alpha/one.csv"), before);
+    // A corrupted mirror file: exit 1 naming it with both checksums, and nothing left behind.
+    std::fs::remove_file(dest.join("beta/two.tsv")).unwrap();
+    std::fs::write(mirror.join("beta/two.tsv"), "x\tz\n").unwrap();
+    let (code, out) = fetch(&mirrored);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("checksum mismatch: beta/two.tsv"), "{out}");
+    assert!(
+        out.contains(&sha(b"x\ty\n")) && out.contains(&sha(b"x\tz\n")),
+        "expected and actual sha256: {out}"
+    );
+    assert!(!dest.join("beta/two.tsv").exists());
+    assert!(
+        !dest.join("beta/two.tsv.part").exists(),
+        "the partial file is removed"
+    );
+    // --check names every missing or changed file.
+    std::fs::write(dest.join("alpha/one.csv"), "id,text\n1,edited\n").unwrap();
+    let (code, out) = fetch(&["--check"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("missing: beta/two.tsv"), "{out}");
+    assert!(out.contains("mismatch: alpha/one.csv"), "{out}");
+    // Usage errors exit 2.
+    assert_eq!(fetch(&["--only", "gamma"]).0, Some(2));
+    assert_eq!(fetch(&["--mirror", "/nonexistent/mirror"]).0, Some(2));
+    assert_eq!(fetch(&["--no-such-option"]).0, Some(2));
+}
+
+#[test]
+fn fetch_corpora_manifest_lists_every_public_source_of_the_recipe() {
+    let read = |p: &str| -> toml::Table {
+        toml::from_str(&std::fs::read_to_string(repo(p)).unwrap()).unwrap()
+    };
+    let recipe = read("datasets/recipe.toml");
+    let manifest = read("datasets/corpora.sha256.toml");
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let mut listed = std::collections::BTreeMap::new();
+    for f in manifest["files"].as_array().unwrap() {
+        let path = f["path"].as_str().unwrap();
+        let (url, note) = (f["url"].as_str().unwrap(), f["note"].as_str().unwrap());
+        assert!(hex(f["sha256"].as_str().unwrap(), 64), "{path}: sha256");
+        assert!(f["size"].as_integer().unwrap() > 0, "{path}: size");
+        assert!(
+            !f["licence"].as_str().unwrap().is_empty(),
+            "{path}: licence"
+        );
+        // Pinned: a fixed commit in the address, or no address and a note saying where.
+        assert!(
+            (url.starts_with("https://") && url.split('/').any(|part| hex(part, 40)))
+                || (url.is_empty() && !note.is_empty()),
+            "{path}: url {url:?} is neither pinned to a commit nor explained"
+        );
+        assert!(listed.insert(path, f).is_none(), "{path} is listed twice");
+    }
+    // The recipe resolves `{corpora}/...` against the corpora folder, everything else against
+    // datasets/ (src/data/recipe.rs): every public source must be in the corpora folder, and
+    // every corpora path in the manifest.
+    let mut unlisted = Vec::new();
+    for s in recipe["sources"].as_array().unwrap() {
+        let path = s["path"].as_str().unwrap();
+        let public = s.get("public").and_then(|p| p.as_bool()) == Some(true);
+        match path.strip_prefix("{corpora}/") {
+            Some(rel) if !listed.contains_key(rel) => unlisted.push(rel),
+            Some(_) => {}
+            None => assert!(!public, "public source {path} is not under {{corpora}}"),
+        }
+    }
+    assert!(
+        unlisted.is_empty(),
+        "datasets/corpora.sha256.toml does not list {unlisted:?}"
+    );
+    // Where the corpora are on this machine, the manifest's sizes are theirs (the checksums:
+    // `datasets/fetch-corpora --check`).
+    if let Some(corpora) = shared_corpora() {
+        for (path, f) in &listed {
+            let size = std::fs::metadata(corpora.join(path)).map(|m| m.len() as i64);
+            assert_eq!(size.ok(), f["size"].as_integer(), "{path}");
+        }
+    }
 }
 
 #[test]
@@ -1663,6 +1831,132 @@ fn review_only_and_the_review_queue() {
         .all(|r| r[n - 2].is_empty() && r[n - 1].is_empty()));
 }
 
+/// Scores, labels, reasons and spans stay byte-identical for the same model: a model trained
+/// (deterministically) from four writers' files with tests/golden/config.toml scores a fixed
+/// corpus (the robustness pairs, clean and obfuscated, and every third short post of
+/// w-short-faith, in fifteen languages), and the output must equal tests/golden/score.jsonl.
+/// A change meant to alter the output regenerates it with `REDFLAG_BLESS=1 cargo test
+/// --release --test cli golden` and says why in its commit.
+#[test]
+fn golden_output_is_unchanged_for_the_same_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("golden.rfm");
+    let mut args = vec!["train".to_string(), "--data".to_string()];
+    for w in ["w-en-stance", "w-faith-multi", "w-community-warn", "w-rails-2"] {
+        args.push(repo(&format!("datasets/writers/{w}.jsonl")).to_str().unwrap().to_string());
+    }
+    for a in ["--config", repo("tests/golden/config.toml").to_str().unwrap(), "--out", model.to_str().unwrap(), "--quiet", "--threads", "2"] {
+        args.push(a.to_string());
+    }
+    let argv: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+    let o = run(&argv, None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut corpus = String::new();
+    for line in std::fs::read_to_string(repo("datasets/robustness/pairs.jsonl")).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        for side in ["clean", "variant"] {
+            let r = serde_json::json!({"id": format!("{}-{side}", v["id"].as_str().unwrap()), "text": v[side]});
+            corpus.push_str(&r.to_string());
+            corpus.push('\n');
+        }
+    }
+    let short = std::fs::read_to_string(repo("datasets/writers/w-short-faith.jsonl")).unwrap();
+    for line in short.lines().step_by(3) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let r = serde_json::json!({"id": v["id"], "text": v["text"]});
+        corpus.push_str(&r.to_string());
+        corpus.push('\n');
+    }
+    let input = dir.path().join("corpus.jsonl");
+    std::fs::write(&input, &corpus).unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let o = run(
+            &["score", input.to_str().unwrap(), "--model", model.to_str().unwrap(), "--reasons", "3", "--threads", threads, "--quiet"],
+            None,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        outputs.push(o.stdout);
+    }
+    assert_eq!(outputs[0], outputs[1], "one thread and two give the same output");
+    let golden = repo("tests/golden/score.jsonl");
+    if std::env::var_os("REDFLAG_BLESS").is_some() {
+        std::fs::write(&golden, &outputs[0]).unwrap();
+    }
+    let want = std::fs::read(&golden).unwrap();
+    if outputs[0] != want {
+        let got = String::from_utf8_lossy(&outputs[0]);
+        let want = String::from_utf8_lossy(&want);
+        let (i, (g, w)) = got
+            .lines()
+            .zip(want.lines())
+            .enumerate()
+            .find(|(_, (g, w))| g != w)
+            .unwrap_or((got.lines().count().min(want.lines().count()), ("(end)", "(end)")));
+        panic!(
+            "output differs from tests/golden/score.jsonl at line {} ({} lines against {}):\n got: {g}\nwant: {w}",
+            i + 1,
+            got.lines().count(),
+            want.lines().count()
+        );
+    }
+    assert!(corpus.lines().count() > 400);
+}
+
+#[test]
+fn tune_time_limit_and_quick_preset_cut_the_work_and_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = fixture_config(dir.path());
+    let data = fixture("train.jsonl");
+    let n_records = std::fs::read_to_string(&data).unwrap().lines().count();
+    // A limit that has passed once the first trial ends: one trial of three runs, and the
+    // report says why.
+    let out = dir.path().join("limited");
+    let o = run(
+        &[
+            "tune", "--data", data.to_str().unwrap(), "--config", config.to_str().unwrap(),
+            "--folds", "2", "--group-by", "id", "--budget", "3", "--ablation",
+            "--time-limit", "0.001s", "--out", out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("tune.json")).unwrap()).unwrap();
+    assert_eq!(report["trials"].as_array().unwrap().len(), 1);
+    assert_eq!(report["ablation"].as_array().unwrap().len(), 0);
+    assert!(report["stopped"].as_str().unwrap().contains("time limit"), "{report}");
+    assert!(stderr(&o).contains("--time-limit"), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(out.join("tune.md")).unwrap().contains("Stopped early"));
+    // --quick: 2 folds, 3 trials, and --sample still wins over its 20000.
+    let out = dir.path().join("quick");
+    let keep = n_records - 5;
+    let o = run(
+        &[
+            "tune", "--data", data.to_str().unwrap(), "--config", config.to_str().unwrap(),
+            "--group-by", "id", "--quick", "--sample", &keep.to_string(),
+            "--out", out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("tune.json")).unwrap()).unwrap();
+    assert_eq!(report["folds"], 2);
+    assert_eq!(report["records"], keep);
+    assert_eq!(report["trials"].as_array().unwrap().len(), 3);
+    assert!(report.get("stopped").is_none());
+    assert!(
+        stderr(&o).contains(&format!("a sample of {keep} of {n_records} records")),
+        "{}",
+        stderr(&o)
+    );
+    // A bad duration is a usage error.
+    let o = run(&["tune", "--data", data.to_str().unwrap(), "--time-limit", "5 days", "--out", "x"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown unit"), "{}", stderr(&o));
+}
+
 #[test]
 fn tune_writes_a_usable_config_and_card_writes_a_model_card() {
     let dir = tempfile::tempdir().unwrap();
@@ -2029,4 +2323,172 @@ fn a_gzip_bomb_stops_with_an_error_naming_the_file_and_the_flag() {
         "{}",
         out[1]
     );
+}
+
+/// The JSON a `--review-html` page embeds for its script.
+fn review_page_data(html: &str) -> serde_json::Value {
+    let start = html
+        .find("id=\"redflag-data\"")
+        .expect("the page embeds its data");
+    let start = start + html[start..].find('>').unwrap() + 1;
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end]).expect("the embedded data is JSON")
+}
+
+/// `--review-html` lists exactly the flagged records, highest harmful score (the largest
+/// review-class probability) first, ties in input order, each named by its input and line,
+/// from JSON Lines, CSV, text and Parquet input alike; the page does not depend on the
+/// thread count; and data cannot break out of the page's JSON.
+#[test]
+fn review_html_lists_flagged_records_in_harmful_order_from_every_input_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("posts.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"id\": \"</script><svg onload=alert(1)>\", \"text\": \"🦁 <script>alert(1)</script> send Monero to the brothers at the front, zakat for the fighters\"}\n\
+         {\"id\": \"b\", \"text\": \"the football match was great\"}\n\
+         not json\n\
+         {\"text\": \"Glory to the martyrs of the caliphate, they died as lions\"}\n\
+         {\"id\": \"e\", \"text\": \"d0nate to the fighters, the caliphate needs your sadaqah, wallet in bio\"}\n",
+    )
+    .unwrap();
+    let (parquet, _) = parquet_fixture(dir.path(), Some(2));
+    let cases: Vec<(PathBuf, Vec<&str>)> = vec![
+        (jsonl.clone(), vec![]),
+        (fixture("score.csv"), vec![]),
+        (fixture("score.txt"), vec![]),
+        (
+            parquet,
+            vec!["--text-column", "body", "--id-column", "post_id"],
+        ),
+    ];
+    let mut flagged_somewhere = 0;
+    for (input, extra) in &cases {
+        let page = dir.path().join("review.html");
+        let results = dir.path().join("results.jsonl");
+        let mut args = vec![
+            input.to_str().unwrap(),
+            "--threads",
+            "2",
+            "--output",
+            results.to_str().unwrap(),
+            "--review-html",
+            page.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let o = score(&args, None);
+        assert!(o.status.code().unwrap() <= 1, "{input:?}: {}", stderr(&o));
+        let results: Vec<serde_json::Value> = std::fs::read_to_string(&results)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let html = std::fs::read_to_string(&page).unwrap();
+        let data = review_page_data(&html);
+        let harmful = |r: &serde_json::Value| {
+            ["appeal", "propaganda"]
+                .iter()
+                .map(|c| r["scores"][c].as_f64().unwrap())
+                .fold(0.0, f64::max)
+        };
+        // Results carry no line number; error records do, and records count lines here.
+        let mut expected: Vec<(f64, String, u64)> = Vec::new();
+        let lines: Vec<String> = std::fs::read_to_string(input)
+            .map(|t| t.lines().map(str::to_string).collect())
+            .unwrap_or_default();
+        let header = usize::from(input.extension().unwrap() == "csv");
+        for (i, r) in results.iter().enumerate() {
+            if r["review"] == true {
+                let line = if input.extension().unwrap() == "parquet" {
+                    i as u64 + 1
+                } else {
+                    assert!(lines.len() > i + header);
+                    (i + 1 + header) as u64
+                };
+                let id = match &r["id"] {
+                    serde_json::Value::String(s) => s.clone(),
+                    v => v.to_string(),
+                };
+                expected.push((harmful(r), id, line));
+            }
+        }
+        expected.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let records = data["records"].as_array().unwrap();
+        assert_eq!(data["flagged"], expected.len(), "{input:?}");
+        assert_eq!(data["records_read"], results.len(), "{input:?}");
+        assert_eq!(
+            records.len(),
+            expected.len(),
+            "{input:?}: flagged records only"
+        );
+        for (r, (h, id, line)) in records.iter().zip(&expected) {
+            assert_eq!(r["id"].as_str().unwrap(), id, "{input:?}");
+            assert_eq!(r["harmful"].as_f64().unwrap(), *h);
+            assert_eq!(
+                r["source"].as_str().unwrap(),
+                format!("{}:{line}", input.to_str().unwrap()),
+                "{input:?}"
+            );
+            assert!(r["explains"].is_string() && r["threshold"].is_number());
+        }
+        flagged_somewhere += expected.len();
+        if input == &jsonl {
+            assert!(expected
+                .iter()
+                .any(|(_, id, _)| id.starts_with("</script>")));
+            assert_eq!(data["errors"], 1, "the malformed line");
+            // Two <script> elements, the page's own; the hostile id and text stay inside
+            // the JSON, escaped.
+            assert_eq!(html.matches("<script").count(), 2);
+            assert_eq!(html.matches("</script>").count(), 2);
+            assert!(!html.contains("<svg"));
+            // The page is the same whatever the thread count (its decisions key with it).
+            let again = dir.path().join("again.html");
+            let o = score(
+                &[
+                    input.to_str().unwrap(),
+                    "--threads",
+                    "1",
+                    "--review-html",
+                    again.to_str().unwrap(),
+                    "--quiet",
+                ],
+                None,
+            );
+            assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+            assert_eq!(std::fs::read_to_string(&again).unwrap(), html);
+        }
+    }
+    assert!(flagged_somewhere > 0, "the fixtures flag something");
+}
+
+/// `--review-html` onto an input, or onto the same file as `--output` or `--queue`, is
+/// refused before anything is written.
+#[test]
+fn review_html_onto_an_input_or_another_output_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("v.jsonl");
+    let original = "{\"id\": 1, \"text\": \"send Monero to the brothers at the front\"}\n";
+    std::fs::write(&input, original).unwrap();
+    let v = input.to_str().unwrap();
+    let out = dir.path().join("o.html");
+    let o = out.to_str().unwrap();
+    let dotted = format!("{}/./o.html", dir.path().display());
+    for (args, flag) in [
+        (vec!["score", v, "--review-html", v], "--review-html"),
+        (
+            vec!["score", v, "--output", o, "--review-html", &dotted],
+            "--output and --review-html",
+        ),
+        (
+            vec!["score", v, "--queue", o, "--review-html", &dotted],
+            "--queue and --review-html",
+        ),
+    ] {
+        let r = run(&args, None);
+        assert_eq!(r.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&r).contains(flag), "{}", stderr(&r));
+        assert_eq!(std::fs::read_to_string(&input).unwrap(), original);
+        assert!(!out.exists(), "{args:?}: nothing is written");
+    }
 }

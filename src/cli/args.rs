@@ -46,18 +46,33 @@ pub struct TuneArgs {
     /// Base configuration (TOML); variations of it are tried.
     #[arg(long, value_name = "FILE.toml")]
     pub config: Option<PathBuf>,
-    /// Number of folds.
-    #[arg(long, default_value_t = 3, value_name = "K")]
-    pub folds: usize,
+    /// Number of folds (default 3; 2 with --quick).
+    #[arg(long, value_name = "K")]
+    pub folds: Option<usize>,
     /// Field whose value keeps records together in one fold.
     #[arg(long, default_value = "group", value_name = "FIELD")]
     pub group_by: String,
-    /// How many configurations to try (the base first).
-    #[arg(long, default_value_t = 6, value_name = "N")]
-    pub budget: usize,
+    /// How many configurations to try, the base first (default 6; 3 with --quick).
+    #[arg(long, value_name = "N")]
+    pub budget: Option<usize>,
     /// Also remove one ingredient at a time from the chosen configuration.
     #[arg(long)]
     pub ablation: bool,
+    /// Start no trial after this long (e.g. `90s`, `20m`, `1h`; plain numbers are seconds).
+    /// A trial that has started finishes, and at least one runs; the report says how many
+    /// were cut.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub time_limit: Option<std::time::Duration>,
+    /// A quick look in minutes instead of hours: 2 folds, 3 configurations, and at most
+    /// `--sample` records (default 20000 with --quick). Explicit --folds/--budget/--sample
+    /// still win.
+    #[arg(long)]
+    pub quick: bool,
+    /// Tune on at most N records: every record of a review class and every project-written
+    /// record (with a `writer`) first, then the others in a fixed pseudo-random order
+    /// (by `--seed`).
+    #[arg(long, value_name = "N")]
+    pub sample: Option<usize>,
     /// Folder for best.toml, tune.json and tune.md.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -94,6 +109,9 @@ pub struct CardArgs {
     /// Write the card here instead of standard output.
     #[arg(long, short, value_name = "FILE.md")]
     pub out: Option<PathBuf>,
+    /// No progress bar (it is drawn on standard error, and only when that is a terminal).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +134,9 @@ pub struct LabeledArgs {
     /// Worker threads; 0 means one per core.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
+    /// No progress bar (it is drawn on standard error, and only when that is a terminal).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -302,6 +323,11 @@ pub struct ScoreArgs {
     /// text, its reasons marked [[like this]], and the scores. Holds flagged records in memory.
     #[arg(long, value_name = "FILE.csv")]
     pub queue: Option<PathBuf>,
+    /// Also write a reviewer's page (one self-contained HTML file): flagged records sorted by
+    /// harmful score, reasons highlighted, keys and buttons to decide, notes, and an export
+    /// of the decisions as JSON Lines for `train --data`. Holds flagged records in memory.
+    #[arg(long, value_name = "FILE.html")]
+    pub review_html: Option<PathBuf>,
     /// Longest text scored, in bytes; longer text is truncated and the result says so.
     #[arg(long, default_value_t = 1 << 20, value_name = "N")]
     pub max_bytes: usize,
@@ -363,4 +389,44 @@ pub struct InspectArgs {
     /// Model file; the embedded default model when absent.
     #[arg(value_name = "MODEL")]
     pub model: Option<PathBuf>,
+}
+
+/// A duration such as `90s`, `20m`, `1h` or `45` (seconds).
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (num, unit) = match t.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => (&t[..i], t[i..].trim()),
+        None => (t, "s"),
+    };
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (e.g. 90s, 20m, 1h)"))?;
+    let secs = match unit {
+        "s" | "sec" | "secs" => v,
+        "m" | "min" | "mins" => v * 60.0,
+        "h" | "hour" | "hours" => v * 3600.0,
+        other => return Err(format!("unknown unit {other:?} in {s:?} (use s, m or h)")),
+    };
+    if !secs.is_finite() || secs <= 0.0 || secs > 1e9 {
+        return Err(format!("{s:?} is not a positive duration"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("20m"), Ok(Duration::from_secs(1200)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert_eq!(parse_duration("1.5m"), Ok(Duration::from_secs(90)));
+        for bad in ["", "m", "5 days", "-3s", "0"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -21,7 +21,9 @@ pub fn run(args: CardArgs) -> anyhow::Result<u8> {
         for f in &args.data {
             records.extend(read_labeled(f, &Fields::default(), None)?.0);
         }
-        let scored = Scored::new(&model, &records)?;
+        let bar = super::progress::StageBar::new(args.quiet);
+        let scored = Scored::new_with_progress(&model, &records, bar.as_ref())?;
+        bar.finish();
         let opts = EvalOptions {
             resamples: args.resamples,
             ..EvalOptions::default()

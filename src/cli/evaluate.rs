@@ -61,7 +61,9 @@ pub fn evaluate(args: EvaluateArgs) -> anyhow::Result<u8> {
     let model_path = args.model.as_ref().map(|p| p.display().to_string());
     let (model, info) = model_named(model_path.as_deref())?;
     let (records, files) = read_all(&args.labeled)?;
-    let scored = Scored::new(&model, &records)?;
+    let bar = super::progress::StageBar::new(args.labeled.quiet);
+    let scored = Scored::new_with_progress(&model, &records, bar.as_ref())?;
+    bar.finish();
     let opts = EvalOptions {
         resamples: args.labeled.resamples,
         seed: args.labeled.seed,
@@ -108,31 +110,76 @@ fn read_config(path: Option<&std::path::Path>) -> anyhow::Result<TrainConfig> {
     })
 }
 
+/// At most `n` records: every record of a review class and every record with a writer
+/// first, then the others in a fixed pseudo-random order (by `seed`), each kept whole.
+fn sample_records(
+    mut records: Vec<LabeledRecord>,
+    n: usize,
+    review: &[String],
+    seed: u64,
+) -> Vec<LabeledRecord> {
+    if records.len() <= n {
+        return records;
+    }
+    let key = |r: &LabeledRecord| {
+        let first = review.contains(&r.label) || r.writer.is_some();
+        let h = xxhash_rust::xxh3::xxh3_64_with_seed(r.id.as_bytes(), seed);
+        (!first, h)
+    };
+    records.sort_by_cached_key(key);
+    records.truncate(n);
+    records
+}
+
 pub fn tune(args: TuneArgs) -> anyhow::Result<u8> {
     set_threads(args.labeled.threads)?;
     let base = read_config(args.config.as_deref())?;
     base.check()?;
     let (records, _) = read_all(&args.labeled)?;
+    let folds = args.folds.unwrap_or(if args.quick { 2 } else { 3 });
+    let budget = args.budget.unwrap_or(if args.quick { 3 } else { 6 });
+    let read = records.len();
+    let records = match args.sample.or(args.quick.then_some(20_000)) {
+        Some(n) => sample_records(records, n, &base.review.classes, args.labeled.seed),
+        None => records,
+    };
+    let bar = super::progress::StageBar::new(args.labeled.quiet);
+    if records.len() < read {
+        bar.println(&format!(
+            "redflag: tuning on a sample of {} of {read} records",
+            records.len()
+        ));
+    }
     let started = std::time::Instant::now();
-    let say = |t: &redflag::tune::Trial| {
-        eprintln!(
+    let limits = redflag::tune::TuneLimits {
+        deadline: args.time_limit.map(|d| started + d),
+        progress: redflag::progress::ProgressHandle::new(bar.clone()),
+    };
+    let say = |name: &str, t: Option<&redflag::tune::Trial>| match t {
+        None => bar.set_prefix(name),
+        Some(t) => bar.println(&format!(
             "redflag: [{:.0} s] {}: harmful AP {}",
             started.elapsed().as_secs_f64(),
             t.name,
             t.score.map_or("n/a".into(), |s| format!("{s:.4}"))
-        )
+        )),
     };
     let mut report = redflag::tune::tune(
         &base,
         &records,
-        args.folds,
+        folds,
         &args.group_by,
-        args.budget,
+        budget,
         args.labeled.seed,
+        &limits,
         say,
     )?;
     if args.ablation {
-        redflag::tune::ablate(&mut report, &records, args.labeled.seed, say)?;
+        redflag::tune::ablate(&mut report, &records, args.labeled.seed, &limits, say)?;
+    }
+    bar.finish();
+    if let Some(why) = &report.stopped {
+        eprintln!("redflag: {why} (--time-limit)");
     }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
@@ -150,6 +197,9 @@ pub fn tune(args: TuneArgs) -> anyhow::Result<u8> {
         best.name,
         redflag::tune::table(&report.trials, None)
     );
+    if let Some(why) = &report.stopped {
+        md.push_str(&format!("\n**Stopped early: {why}.**\n"));
+    }
     if !report.ablation.is_empty() {
         md.push_str(&format!(
             "\n## Ablation\n\nEach row removes (−) or adds (+) one ingredient of the chosen configuration; differences are to it.\n\n{}",
@@ -168,10 +218,11 @@ pub fn tune(args: TuneArgs) -> anyhow::Result<u8> {
 pub fn cv(args: CvArgs) -> anyhow::Result<u8> {
     set_threads(args.labeled.threads)?;
     let config = read_config(args.config.as_deref())?;
-    let valid = config.check()?;
+    let bar = super::progress::StageBar::new(args.labeled.quiet);
+    let valid = config.check()?.with_progress(bar.clone());
     let (records, files) = read_all(&args.labeled)?;
     if let Some(field) = &args.leave_one_out {
-        return leave_one_out(&args, &valid, &records, files, field);
+        return leave_one_out(&args, &valid, &records, files, field, &bar);
     }
     let report = eval::cross_validate(
         &valid,
@@ -180,6 +231,7 @@ pub fn cv(args: CvArgs) -> anyhow::Result<u8> {
         &args.group_by,
         args.labeled.seed,
     )?;
+    bar.finish();
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report)?;
@@ -215,15 +267,18 @@ fn leave_one_out(
     records: &[LabeledRecord],
     files: Vec<String>,
     field: &str,
+    bar: &super::progress::StageBar,
 ) -> anyhow::Result<u8> {
     let started = std::time::Instant::now();
     let (report, pooled, order) = eval::leave_one_out(config, records, field, |v, i, n| {
-        eprintln!(
+        bar.set_prefix(format!("fold {}/{n} ({v})", i + 1));
+        bar.println(&format!(
             "redflag: [{:.0} s] fold {}/{n}: leaving out {field} {v:?}",
             started.elapsed().as_secs_f64(),
             i + 1
-        )
+        ))
     })?;
+    bar.finish();
     let opts = EvalOptions {
         resamples: args.labeled.resamples,
         seed: args.labeled.seed,
@@ -343,11 +398,15 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
         );
     }
     let (records, files) = read_all(&args.labeled)?;
-    let sa = Scored::new(&a, &records)?;
+    let bar = super::progress::StageBar::new(args.labeled.quiet);
+    bar.set_prefix("model A");
+    let sa = Scored::new_with_progress(&a, &records, bar.as_ref())?;
     for r in &rules {
         eval::check_metric(&sa, &r.metric)?;
     }
-    let sb = Scored::new(&b, &records)?;
+    bar.set_prefix("model B");
+    let sb = Scored::new_with_progress(&b, &records, bar.as_ref())?;
+    bar.finish();
     let mut metrics = eval::default_metrics(&sa);
     for r in &rules {
         if !metrics.contains(&r.metric) {

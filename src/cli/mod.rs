@@ -5,6 +5,7 @@ mod card;
 mod data;
 mod evaluate;
 mod inspect;
+mod progress;
 mod score;
 mod train;
 
@@ -20,7 +21,6 @@ use std::io::Read;
 use redflag::io::{
     open_records, Fields, InputFormat, LabeledRecord, RatioLimit, ReadItem, ReaderOptions,
 };
-use redflag::Classifier;
 use sha2::{Digest, Sha256};
 
 use args::{Cli, ColumnArgs, Command, FormatArg};
@@ -95,12 +95,6 @@ fn model_bytes(path: Option<&Path>) -> anyhow::Result<(String, Cow<'static, [u8]
             redflag::bundle::DEFAULT_MODEL.into(),
         )),
     }
-}
-
-/// Loads `--model` (see [`model_bytes`]).
-fn load_model(path: Option<&Path>) -> anyhow::Result<Classifier> {
-    let (name, bytes) = model_bytes(path)?;
-    redflag::bundle::read_model(&bytes).with_context(|| format!("cannot use model {name}"))
 }
 
 /// An error and its causes on one line, each cause once: a cause whose text its parent

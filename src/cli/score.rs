@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use rayon::prelude::*;
+use redflag::io::review_html::{ModelSummary, ReviewPage, ReviewRecord};
 use redflag::io::{
     open_input_with, open_records, Fields, InputFormat, InputRecord, RatioLimit, ReadItem,
     ReaderOptions, RecordError, RecordReader, Records, ResultRow, ResultWriter,
@@ -22,7 +23,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use super::args::{OutputFormatArg, ScoreArgs};
-use super::{fields, input_format, load_model, set_threads, EXIT_OK, EXIT_RECORD_ERRORS};
+use super::{fields, input_format, model_bytes, set_threads, EXIT_OK, EXIT_RECORD_ERRORS};
 
 /// Records per parallel batch.
 const BATCH_RECORDS: usize = 4096;
@@ -64,8 +65,25 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
     for i in inputs.iter().filter(|i| *i != "-") {
         std::fs::metadata(i).with_context(|| format!("cannot read {i}"))?;
     }
-    refuse_overwriting_inputs(&inputs, args.output.as_deref(), args.queue.as_deref())?;
-    let mut model = load_model(args.model.as_deref())?;
+    refuse_overwriting_inputs(
+        &inputs,
+        &[
+            ("--output", args.output.as_deref()),
+            ("--queue", args.queue.as_deref()),
+            ("--review-html", args.review_html.as_deref()),
+        ],
+    )?;
+    let (model_name, bytes) = model_bytes(args.model.as_deref())?;
+    let mut model = redflag::bundle::read_model(&bytes)
+        .with_context(|| format!("cannot use model {model_name}"))?;
+    // The reviewer's page names the model by its stored checksum.
+    let model_sha256 = if args.review_html.is_some() {
+        redflag::bundle::checksum(&bytes)
+            .with_context(|| format!("cannot use model {model_name}"))?
+    } else {
+        String::new()
+    };
+    drop(bytes);
     let overrides = args
         .threshold
         .iter()
@@ -112,9 +130,10 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
     };
     let started = Instant::now();
     let progress = Progress::new(&inputs, args.quiet);
+    let collect = args.queue.is_some() || args.review_html.is_some();
     let scorer = Scorer {
         model: &model,
-        reasons: match (args.no_reasons, args.queue.is_some()) {
+        reasons: match (args.no_reasons, collect) {
             (true, false) => 0,
             (true, true) => redflag::MAX_REASONS,
             (false, _) => args.reasons,
@@ -122,7 +141,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
         output_reasons: !args.no_reasons && args.reasons > 0,
         review_only: args.review_only,
         inputs: &inputs,
-        queue: args.queue.is_some(),
+        collect,
         parquet: parquet_out,
     };
     let fields = fields(&args.columns);
@@ -130,7 +149,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
         max_text_bytes: args.max_bytes,
     };
     let mut counts = Counts::default();
-    let mut queue: Vec<QueueEntry> = Vec::new();
+    let mut queue: Vec<Flagged> = Vec::new();
     let scored = std::thread::scope(|s| -> anyhow::Result<()> {
         let (tx, rx) = sync_channel::<anyhow::Result<Batch>>(CHANNEL_DEPTH);
         let bytes = progress.bytes.clone();
@@ -175,8 +194,30 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
     }
     finished?;
     if let Some(path) = &args.queue {
-        write_queue(path, &model, &inputs, &mut queue)
+        write_queue(path, &model, &inputs, &queue)
             .with_context(|| format!("cannot write the review queue {}", path.display()))?;
+    }
+    if let Some(path) = &args.review_html {
+        let page = ReviewPage {
+            classes: model.classes().to_vec(),
+            review_classes: model
+                .review_policy()
+                .thresholds
+                .iter()
+                .map(|t| (t.class.clone(), t.threshold))
+                .collect(),
+            model: ModelSummary {
+                name: model_name,
+                description: model.meta().description.clone(),
+                sha256: model_sha256,
+            },
+            inputs: inputs.clone(),
+            records_read: counts.records,
+            errors: counts.errors,
+            records: queue.into_iter().map(|f| f.record).collect(),
+        };
+        write_review_html(path, &page)
+            .with_context(|| format!("cannot write the reviewer's page {}", path.display()))?;
     }
     if !args.quiet {
         let thresholds = if overrides.is_empty() {
@@ -374,7 +415,8 @@ struct Scorer<'a> {
     output_reasons: bool,
     review_only: bool,
     inputs: &'a [String],
-    queue: bool,
+    /// Keep flagged records for the review queue or the reviewer's page.
+    collect: bool,
     /// Build Parquet rows instead of JSON lines.
     parquet: bool,
 }
@@ -415,7 +457,7 @@ struct Rendered {
     line: Option<Output>,
     flagged: bool,
     error: bool,
-    queued: Option<QueueEntry>,
+    queued: Option<Flagged>,
 }
 
 impl Scorer<'_> {
@@ -424,7 +466,7 @@ impl Scorer<'_> {
         batch: &Batch,
         out: &mut Sink,
         counts: &mut Counts,
-        queue: &mut Vec<QueueEntry>,
+        queue: &mut Vec<Flagged>,
     ) -> anyhow::Result<()> {
         let input_name = (self.inputs.len() > 1).then(|| self.inputs[batch.input].as_str());
         let rendered: Vec<Rendered> = batch
@@ -471,7 +513,8 @@ impl Scorer<'_> {
                 let p = self.model.score_explained(&r.text, scratch, self.reasons);
                 let line =
                     (!self.review_only || p.review).then(|| self.result_line(r, &p, input_name));
-                let queued = (self.queue && p.review).then(|| QueueEntry::new(r, &p, input));
+                let queued = (self.collect && p.review)
+                    .then(|| Flagged::new(self.model, r, &p, input, &self.inputs[input]));
                 Rendered {
                     line,
                     flagged: p.review,
@@ -484,16 +527,7 @@ impl Scorer<'_> {
 
     fn result_line(&self, r: &InputRecord, p: &Prediction, input_name: Option<&str>) -> Output {
         let classes = self.model.classes();
-        let mut warnings: Vec<&str> = Vec::new();
-        if r.lossy_utf8 {
-            warnings.push("invalid_utf8");
-        }
-        if r.truncated {
-            warnings.push("truncated");
-        }
-        if p.low_coverage {
-            warnings.push("language_low_coverage");
-        }
+        let warnings = warnings(r, p);
         let explains = p.explained.map(|c| classes[c].as_str());
         let threshold = explains.and_then(|c| self.model.review_policy().threshold(c));
         let line = ResultLine {
@@ -541,6 +575,21 @@ impl Scorer<'_> {
     }
 }
 
+/// A result's warnings: `invalid_utf8`, `truncated`, `language_low_coverage`.
+fn warnings(r: &InputRecord, p: &Prediction) -> Vec<&'static str> {
+    let mut warnings: Vec<&'static str> = Vec::new();
+    if r.lossy_utf8 {
+        warnings.push("invalid_utf8");
+    }
+    if r.truncated {
+        warnings.push("truncated");
+    }
+    if p.low_coverage {
+        warnings.push("language_low_coverage");
+    }
+    warnings
+}
+
 fn error_row(e: &RecordError, input_name: Option<&str>) -> ResultRow {
     ResultRow {
         id: Some(e.id_string()),
@@ -568,18 +617,18 @@ fn error_line(e: &RecordError, input_name: Option<&str>) -> Vec<u8> {
     buf
 }
 
-/// Refuses, before anything is opened for writing, an `--output` or `--queue` that is one of
-/// the inputs (writing would empty the input before it is read) or that are the same file
-/// (the queue would replace the results). Paths are compared as the files they name, so
-/// `./v.jsonl`, a symlink or a hard link to an input are caught too.
+/// Refuses, before anything is opened for writing, an output (`--output`, `--queue`,
+/// `--review-html`) that is one of the inputs (writing would empty the input before it is
+/// read) or that is the same file as another output (one would replace the other). Paths are
+/// compared as the files they name, so `./v.jsonl`, a symlink or a hard link to an input are
+/// caught too.
 fn refuse_overwriting_inputs(
     inputs: &[String],
-    output: Option<&Path>,
-    queue: Option<&Path>,
+    outputs: &[(&str, Option<&Path>)],
 ) -> anyhow::Result<()> {
-    let outs: Vec<(&str, &Path)> = [("--output", output), ("--queue", queue)]
-        .into_iter()
-        .filter_map(|(flag, p)| p.map(|p| (flag, p)))
+    let outs: Vec<(&str, &Path)> = outputs
+        .iter()
+        .filter_map(|(flag, p)| p.map(|p| (*flag, p)))
         .collect();
     for (flag, out) in &outs {
         for input in inputs.iter().filter(|i| *i != "-") {
@@ -591,12 +640,14 @@ fn refuse_overwriting_inputs(
             }
         }
     }
-    if let [(_, a), (_, b)] = outs[..] {
-        if same_file(a, b) {
-            anyhow::bail!(
-                "--output and --queue are the same file ({}): give them different names",
-                a.display()
-            );
+    for (i, (flag_a, a)) in outs.iter().enumerate() {
+        for (flag_b, b) in &outs[i + 1..] {
+            if same_file(a, b) {
+                anyhow::bail!(
+                    "{flag_a} and {flag_b} are the same file ({}): give them different names",
+                    a.display()
+                );
+            }
         }
     }
     Ok(())
@@ -628,70 +679,93 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// A flagged record waiting in the review queue.
-struct QueueEntry {
+/// A flagged record kept for the review queue and the reviewer's page.
+struct Flagged {
+    /// The queue's sort key: the probability of the flagged class.
     harmful: f64,
+    /// 1-based position in the run (ties keep input order).
     order: u64,
     input: usize,
     line: u64,
-    id: String,
+    /// The flagged class.
     class: usize,
-    probabilities: Vec<f64>,
-    text: String,
-    spans: Vec<Span>,
-    reasons: Vec<String>,
+    record: ReviewRecord,
 }
 
-impl QueueEntry {
-    fn new(r: &InputRecord, p: &Prediction, input: usize) -> Self {
+impl Flagged {
+    fn new(
+        model: &Classifier,
+        r: &InputRecord,
+        p: &Prediction,
+        input: usize,
+        input_name: &str,
+    ) -> Self {
         let class = p.explained.unwrap_or(p.label);
-        let mut spans: Vec<Span> = p
-            .reasons
-            .iter()
-            .flat_map(|x| x.spans.iter().copied())
-            .collect();
-        spans.sort_unstable_by_key(|s| (s.start, s.end));
-        QueueEntry {
+        let classes = model.classes();
+        let explains = p.explained.map(|c| classes[c].clone());
+        Flagged {
             harmful: p.probabilities[class],
             order: 0,
             input,
             line: r.position.line,
-            id: r.id_string(),
             class,
-            probabilities: p.probabilities.clone(),
-            text: r.text.clone(),
-            spans,
-            reasons: p
-                .reasons
-                .iter()
-                .map(|x| format!("{} ({:.2})", x.feature.trim(), x.weight))
-                .collect(),
+            record: ReviewRecord {
+                id: r.id_string(),
+                source: format!("{input_name}:{}", r.position.line),
+                text: r.text.clone(),
+                label: classes[p.label].clone(),
+                lang: p.lang.to_string(),
+                scores: p.probabilities.clone(),
+                threshold: explains
+                    .as_deref()
+                    .and_then(|c| model.review_policy().threshold(c)),
+                explains,
+                reasons: p.reasons.clone(),
+                warnings: warnings(r, p).into_iter().map(str::to_string).collect(),
+            },
         }
     }
 
     /// The text with every reason span marked `[[...]]` (overlapping spans merged).
     fn highlighted(&self) -> String {
+        let text = &self.record.text;
+        let mut spans: Vec<Span> = self
+            .record
+            .reasons
+            .iter()
+            .flat_map(|x| x.spans.iter().copied())
+            .collect();
+        spans.sort_unstable_by_key(|s| (s.start, s.end));
         let mut merged: Vec<Span> = Vec::new();
-        for s in &self.spans {
+        for s in spans {
             match merged.last_mut() {
                 Some(last) if s.start <= last.end => last.end = last.end.max(s.end),
-                _ => merged.push(*s),
+                _ => merged.push(s),
             }
         }
-        let mut out = String::with_capacity(self.text.len() + 4 * merged.len());
+        let mut out = String::with_capacity(text.len() + 4 * merged.len());
         let mut at = 0;
         for s in merged {
-            if s.start < at || s.end > self.text.len() {
+            if s.start < at || s.end > text.len() {
                 continue;
             }
-            out.push_str(&self.text[at..s.start]);
+            out.push_str(&text[at..s.start]);
             out.push_str("[[");
-            out.push_str(&self.text[s.start..s.end]);
+            out.push_str(&text[s.start..s.end]);
             out.push_str("]]");
             at = s.end;
         }
-        out.push_str(&self.text[at..]);
+        out.push_str(&text[at..]);
         out
+    }
+
+    /// The reasons as `feature (weight)`.
+    fn reasons(&self) -> Vec<String> {
+        self.record
+            .reasons
+            .iter()
+            .map(|x| format!("{} ({:.2})", x.feature.trim(), x.weight))
+            .collect()
     }
 }
 
@@ -714,8 +788,9 @@ fn write_queue(
     path: &Path,
     model: &Classifier,
     inputs: &[String],
-    queue: &mut [QueueEntry],
+    flagged: &[Flagged],
 ) -> anyhow::Result<()> {
+    let mut queue: Vec<&Flagged> = flagged.iter().collect();
     queue.sort_by(|a, b| b.harmful.total_cmp(&a.harmful).then(a.order.cmp(&b.order)));
     let mut w = csv::Writer::from_path(path)?;
     let mut header = vec![
@@ -742,18 +817,26 @@ fn write_queue(
     for (rank, q) in queue.iter().enumerate() {
         let mut row = vec![
             (rank + 1).to_string(),
-            spreadsheet_text(&q.id),
+            spreadsheet_text(&q.record.id),
             spreadsheet_text(&inputs[q.input]),
             q.line.to_string(),
             spreadsheet_text(&model.classes()[q.class]),
             format!("{:.6}", q.harmful),
         ];
-        row.extend(q.probabilities.iter().map(|p| format!("{p:.6}")));
-        row.push(spreadsheet_text(&q.reasons.join("; ")));
+        row.extend(q.record.scores.iter().map(|p| format!("{p:.6}")));
+        row.push(spreadsheet_text(&q.reasons().join("; ")));
         row.push(spreadsheet_text(&q.highlighted()));
         row.extend([String::new(), String::new()]);
         w.write_record(&row)?;
     }
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes the reviewer's page ([`ReviewPage`]).
+fn write_review_html(path: &Path, page: &ReviewPage) -> anyhow::Result<()> {
+    let mut w = BufWriter::with_capacity(1 << 16, File::create(path)?);
+    page.write(&mut w)?;
     w.flush()?;
     Ok(())
 }

@@ -31,7 +31,8 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
     if let Some(r) = args.target_recall {
         config.review.target_recall = Some(r);
     }
-    let valid = config.check()?;
+    let bar = super::progress::StageBar::new(args.quiet);
+    let valid = config.check()?.with_progress(bar.clone());
     let fields = Fields {
         text: args.columns.text_column.clone(),
         id: args.columns.id_column.clone(),
@@ -86,6 +87,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
     } else {
         valid.fit_with_validation(&data, &validation, &args.validation.join(", "))?
     };
+    bar.finish();
     model.set_data_files(files);
     redflag::bundle::save_model(&model, &args.out)
         .with_context(|| format!("cannot write {}", args.out.display()))?;

@@ -113,10 +113,16 @@ pub fn build(
     }
     if !missing.is_empty() && !options.allow_missing {
         let list: Vec<String> = missing.iter().map(|(s, p)| describe(s, p)).collect();
+        let corpora = options
+            .corpora
+            .clone()
+            .unwrap_or_else(|| options.base.join(&recipe.corpora));
         return Err(Error::data(format!(
-            "{} public source(s) missing (pass --allow-missing to build without them, or --corpora DIR):\n  {}",
+            "{} public source(s) missing (pass --allow-missing to build without them, or --corpora DIR):\n  {}\n\
+             fetch the pinned, checksummed corpora with: datasets/fetch-corpora --dest {}",
             list.len(),
-            list.join("\n  ")
+            list.join("\n  "),
+            corpora.display()
         )));
     }
     report.missing = missing.iter().map(|(s, p)| describe(s, p)).collect();

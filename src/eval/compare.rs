@@ -181,7 +181,7 @@ pub fn leave_one_out(
         let train: Vec<LabeledRecord> = train_idx.iter().map(|&j| records[j].clone()).collect();
         let test: Vec<LabeledRecord> = test_idx.iter().map(|&j| records[j].clone()).collect();
         let model = config.fit(&train)?;
-        let scored = Scored::new(&model, &test)?;
+        let scored = Scored::new_with_progress(&model, &test, config.progress())?;
         let all: Vec<usize> = (0..scored.len()).collect();
         let metrics = default_metrics(&scored)
             .into_iter()
@@ -275,7 +275,7 @@ pub fn cross_validate(
             .collect();
         fold_sizes.push(test.len());
         let model = config.fit(&train)?;
-        let scored = Scored::new(&model, &test)?;
+        let scored = Scored::new_with_progress(&model, &test, config.progress())?;
         let all: Vec<usize> = (0..scored.len()).collect();
         for m in default_metrics(&scored) {
             per_metric

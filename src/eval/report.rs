@@ -81,6 +81,15 @@ impl Scored {
     /// Scores `records` with `model` (in parallel). A record whose label the model does not
     /// know is an error naming it.
     pub fn new(model: &Classifier, records: &[LabeledRecord]) -> Result<Self> {
+        Self::new_with_progress(model, records, &crate::progress::Silent)
+    }
+
+    /// [`Self::new`], reporting to `progress` (stage "scoring", one step per record).
+    pub fn new_with_progress(
+        model: &Classifier,
+        records: &[LabeledRecord],
+        progress: &dyn crate::progress::Progress,
+    ) -> Result<Self> {
         let classes = model.classes().to_vec();
         let mut truth = Vec::with_capacity(records.len());
         for r in records {
@@ -96,10 +105,12 @@ impl Scored {
                 }
             }
         }
+        progress.stage("scoring", Some(records.len() as u64));
         let scored: Vec<(Vec<f64>, bool, &'static str)> = records
             .par_iter()
             .map_init(ScoreScratch::default, |s, r| {
                 let p = model.score(&r.text, s, false);
+                progress.advance(1);
                 (p.probabilities, p.review, p.lang)
             })
             .collect();

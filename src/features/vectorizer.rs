@@ -159,7 +159,19 @@ impl Vectorizer {
         params: &FeatureParams,
         documents: &[S],
     ) -> Result<(Self, CsrMatrix), FeatureError> {
+        Self::fit_transform_with_progress(analyzer, params, documents, &crate::progress::Silent)
+    }
+
+    /// [`Self::fit_transform`], reporting to `progress`: stage "counting terms" then stage
+    /// "vectorising", each one step per document.
+    pub fn fit_transform_with_progress<S: AsRef<str> + Sync>(
+        analyzer: Analyzer,
+        params: &FeatureParams,
+        documents: &[S],
+        progress: &dyn crate::progress::Progress,
+    ) -> Result<(Self, CsrMatrix), FeatureError> {
         params.check()?;
+        progress.stage("counting terms", Some(documents.len() as u64));
         let counts = documents
             .par_chunks(BLOCK)
             .map(|block| {
@@ -171,6 +183,7 @@ impl Vectorizer {
                     });
                     counts.finish_document();
                 }
+                progress.advance(block.len() as u64);
                 counts
             })
             .reduce(DocFrequencies::default, |mut a, b| {
@@ -182,6 +195,7 @@ impl Vectorizer {
         let tfidf = TfIdf::from_document_frequencies(selection.dfs(), n_docs, params.tfidf());
         let n_cols = selection.len();
         let memo_id = next_memo_id();
+        progress.stage("vectorising", Some(documents.len() as u64));
         let blocks: Vec<(CsrMatrix, Vec<(u32, String)>)> = documents
             .par_chunks(BLOCK)
             .map(|block| {
@@ -208,6 +222,7 @@ impl Vectorizer {
                     );
                     m.push_sparse(scratch.row());
                 }
+                progress.advance(block.len() as u64);
                 (m, named)
             })
             .collect();

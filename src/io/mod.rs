@@ -1,5 +1,6 @@
 //! Reading records: JSON Lines, CSV and plain text (one document per line), optionally
-//! gzip-compressed, from files or standard input; and Apache Parquet files.
+//! gzip-compressed, from files or standard input; and Apache Parquet files. Writing
+//! results as Parquet ([`ResultWriter`]) and the reviewer's page ([`review_html`]).
 //!
 //! Readers never stop at a bad record: each input record comes out either as an
 //! [`InputRecord`] or as a [`RecordError`] naming its position and the problem, so
@@ -20,6 +21,7 @@ mod gzip;
 mod line;
 mod parquet;
 mod reader;
+pub mod review_html;
 
 pub use gzip::{LimitedGzReader, RatioLimit};
 pub use parquet::{ParquetRecords, ResultRow, ResultWriter};

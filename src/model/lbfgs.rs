@@ -20,6 +20,7 @@
 //! * the line search finds no decrease along the direction (typical at the optimum to
 //!   floating-point precision): stopped, with the last accepted point.
 
+use crate::progress::Progress;
 use rayon::prelude::*;
 
 /// Elements per parallel chunk of the dense arithmetic. Fixed: determinism depends on it.
@@ -103,12 +104,25 @@ fn scale(a: f64, x: &mut [f64]) {
 /// Minimises `f` from `x0`. `eval(x, grad)` returns the objective at `x` and writes its
 /// gradient into `grad`; an `Err` (a non-finite objective) at a trial point shortens the
 /// step, and at the starting point is returned.
+#[cfg(test)]
 pub(crate) fn minimize(
     x0: Vec<f64>,
     memory: usize,
     max_iterations: u64,
     tolerance: f64,
+    eval: impl FnMut(&[f64], &mut [f64]) -> Result<f64, String>,
+) -> Result<Outcome, String> {
+    minimize_with_progress(x0, memory, max_iterations, tolerance, eval, &crate::progress::Silent)
+}
+
+/// [`minimize`], telling `progress` of every finished iteration (one step each).
+pub(crate) fn minimize_with_progress(
+    x0: Vec<f64>,
+    memory: usize,
+    max_iterations: u64,
+    tolerance: f64,
     mut eval: impl FnMut(&[f64], &mut [f64]) -> Result<f64, String>,
+    progress: &dyn Progress,
 ) -> Result<Outcome, String> {
     let n = x0.len();
     let mut x = x0;
@@ -241,6 +255,7 @@ pub(crate) fn minimize(
         f = f_new;
         gnorm = dot(&g, &g).sqrt();
         iterations += 1;
+        progress.advance(1);
         if gnorm <= tolerance {
             return Ok(done(
                 true,

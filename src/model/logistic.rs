@@ -451,6 +451,18 @@ impl ValidLogisticParams {
         y: &[usize],
         n_classes: usize,
     ) -> Result<LogisticModel, LogisticError> {
+        self.fit_with_progress(x, y, n_classes, &crate::progress::Silent)
+    }
+
+    /// [`Self::fit`], reporting the solver's iterations to `progress` (stage "L-BFGS", one
+    /// step per iteration, at most `max_iterations`).
+    pub fn fit_with_progress(
+        &self,
+        x: &CsrMatrix,
+        y: &[usize],
+        n_classes: usize,
+        progress: &dyn crate::progress::Progress,
+    ) -> Result<LogisticModel, LogisticError> {
         let n_rows = x.n_rows();
         if n_rows == 0 {
             return Err(LogisticError::EmptyData);
@@ -512,7 +524,8 @@ impl ValidLogisticParams {
         };
 
         let mut non_finite: Option<String> = None;
-        let outcome = super::lbfgs::minimize(
+        progress.stage("L-BFGS", Some(self.max_iterations));
+        let outcome = super::lbfgs::minimize_with_progress(
             vec![0.0; n_params],
             LBFGS_MEMORY,
             self.max_iterations,
@@ -528,6 +541,7 @@ impl ValidLogisticParams {
                 }
                 Ok(loss)
             },
+            progress,
         )
         .map_err(LogisticError::NonFiniteLoss)?;
         let failure = |msg: &str| match &non_finite {
