@@ -257,8 +257,11 @@ impl Selection {
     }
 }
 
-/// The most terms a vocabulary may hold (checked when a model file is loaded).
-pub const MAX_TERMS: usize = 1 << 26;
+/// The most terms a vocabulary may hold (checked while a model file is read, and when a
+/// vocabulary is fitted): 16.7 million, 15 times the default model's. It bounds what a
+/// model file can make a reader allocate for its vocabulary (a few tens of bytes per term,
+/// however short the terms are stored) to a few hundred megabytes.
+pub const MAX_TERMS: usize = 1 << 24;
 
 /// The longest term a vocabulary may hold, in bytes (checked when a model file is loaded;
 /// analysis never produces longer terms, since words over
@@ -460,7 +463,7 @@ impl Vocabulary {
     pub fn from_terms(terms: Vec<String>, df: Vec<u64>) -> Result<Self, FeatureError> {
         if terms.len() > MAX_TERMS {
             return Err(FeatureError::Inconsistent(format!(
-                "{} terms, more than the limit of {MAX_TERMS}",
+                "{} terms, more than the limit of {MAX_TERMS} (raise features.min_df or set features.max_features)",
                 terms.len()
             )));
         }

@@ -392,6 +392,7 @@ pub(crate) fn prenormalize_profiled(
         return false;
     }
     let fold = config.fold_scripts;
+    let cap = max_normalized_bytes(text.len());
     out.text.reserve(text.len());
     out.map.reserve(text.len());
     out.mapped_piece();
@@ -418,11 +419,23 @@ pub(crate) fn prenormalize_profiled(
             i = end;
             continue;
         }
-        let end = segment_end(text, i);
+            let end = segment_end(text, i);
         push_nfkc_segment(&text[i..end], i, strip, fold, out);
         i = end;
+        if out.text.len() > cap {
+            // A wall of characters NFKC expands many times over (U+FDFA becomes 33 bytes):
+            // the rest is left out rather than let one record take gigabytes.
+            break;
+        }
     }
     true
+}
+
+/// The most bytes stage 1 makes of a text of `len` bytes: twice its length plus a
+/// kilobyte. NFKC expands a few characters a lot (a ligature like `ﷺ` becomes a
+/// phrase), so ordinary posts never come near it; a text built to grow stops there.
+pub const fn max_normalized_bytes(len: usize) -> usize {
+    len.saturating_mul(2).saturating_add(1024)
 }
 
 /// The character starting at byte `i` (which must be a char boundary).
@@ -1347,6 +1360,22 @@ mod tests {
         let at = out.as_str().find(needle).expect("needle in output");
         let span = out.original_span(at, at + needle.len());
         &text[span.start..span.end]
+    }
+
+    #[test]
+    fn nfkc_growth_is_bounded_and_ordinary_ligatures_are_untouched() {
+        // The Prophet ﷺ: one ligature of 3 bytes becomes a phrase of 33.
+        let post = "and the Prophet \u{FDFA} said, and the Prophet \u{FDFA} did";
+        let n = norm(post);
+        assert_eq!(n.matches("الله عليه وسلم").count(), 2, "{n}");
+        let wall = "\u{FDFA}".repeat(100_000);
+        let mut out = MappedText::new();
+        assert!(prenormalize(&wall, &NormalizeConfig::default(), &mut out));
+        assert!(out.len() <= max_normalized_bytes(wall.len()) + 64, "{}", out.len());
+        assert!(out.len() > wall.len(), "it did normalise a prefix");
+        // The spans still point into the original.
+        let last = out.original_span(out.len() - 1, out.len());
+        assert!(last.end <= wall.len());
     }
 
     /// Regression (proptest `normalisation_is_idempotent`): folding left combining marks
