@@ -629,6 +629,32 @@ impl Vocabulary {
 mod tests {
     use super::*;
 
+    /// A file listing more terms than [`MAX_TERMS`], each stored in one byte (empty), is
+    /// refused when the count is passed, so what it makes a reader allocate stays bounded.
+    #[test]
+    fn a_term_list_longer_than_the_limit_is_refused() {
+        let n = MAX_TERMS as u64 + 1;
+        let mut bytes = Vec::new();
+        let mut v = n;
+        loop {
+            let b = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                bytes.push(b);
+                break;
+            }
+            bytes.push(b | 0x80);
+        }
+        bytes.resize(bytes.len() + n as usize, 0);
+        assert!(postcard::from_bytes::<TermList>(&bytes).is_err());
+        // One fewer is read.
+        let mut ok = bytes.clone();
+        ok.pop();
+        ok[..4].copy_from_slice(&[0x80, 0x80, 0x80, 0x08]);
+        let list = postcard::from_bytes::<TermList>(&ok).unwrap();
+        assert_eq!(list.len(), MAX_TERMS);
+    }
+
     /// The sorted-hash index finds every term and nothing else, whether columns are in hash
     /// order (as fitted) or not (as a file may hold them), at every size.
     #[test]
