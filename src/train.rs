@@ -665,7 +665,7 @@ mod tests {
             names,
             ["counting terms", "vectorising", "L-BFGS", "thresholds and calibration"]
         );
-        let n = data.len() as u64 - 0;
+        let n = data.len() as u64;
         // Every training document is counted and vectorised (the validation fraction is
         // held out of both).
         assert_eq!(stages[0].1, Some(stages[0].2));
