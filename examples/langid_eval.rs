@@ -16,7 +16,9 @@ use std::time::Instant;
 use redflag::text::lang::{detect_version, detected_as, normalize_code, LANGID_LATEST};
 
 fn main() {
-    let path = std::env::args().nth(1).expect("path to sib200_topics.csv or a .jsonl file");
+    let path = std::env::args()
+        .nth(1)
+        .expect("path to sib200_topics.csv or a .jsonl file");
     let version: u8 = std::env::args()
         .nth(2)
         .map_or(LANGID_LATEST, |v| v.parse().expect("a version number"));

@@ -223,7 +223,10 @@ impl TrainConfig {
 impl ValidTrainConfig {
     /// Reports the stages of every fit to `progress` (text analysis, vectorising, the
     /// solver's iterations, calibration); see [`crate::progress`].
-    pub fn with_progress(mut self, progress: std::sync::Arc<dyn crate::progress::Progress>) -> Self {
+    pub fn with_progress(
+        mut self,
+        progress: std::sync::Arc<dyn crate::progress::Progress>,
+    ) -> Self {
         self.progress = crate::progress::ProgressHandle::new(progress);
         self
     }
@@ -649,7 +652,10 @@ mod tests {
         }
         let mut data = Vec::new();
         for i in 0..20 {
-            data.push(rec(&format!("send coins to the fighters now {i}"), "appeal"));
+            data.push(rec(
+                &format!("send coins to the fighters now {i}"),
+                "appeal",
+            ));
             data.push(rec(&format!("lovely weather in the park {i}"), "benign"));
         }
         let log = std::sync::Arc::new(Log::default());
@@ -663,7 +669,12 @@ mod tests {
         let names: Vec<&str> = stages.iter().map(|s| s.0.as_str()).collect();
         assert_eq!(
             names,
-            ["counting terms", "vectorising", "L-BFGS", "thresholds and calibration"]
+            [
+                "counting terms",
+                "vectorising",
+                "L-BFGS",
+                "thresholds and calibration"
+            ]
         );
         let n = data.len() as u64;
         // Every training document is counted and vectorised (the validation fraction is
@@ -673,7 +684,10 @@ mod tests {
         assert!(stages[0].2 > 0 && stages[0].2 <= n);
         // One step per solver iteration.
         assert_eq!(stages[2].1, Some(200));
-        assert!(model.meta().solver.contains(&format!("after {} iterations", stages[2].2)));
+        assert!(model
+            .meta()
+            .solver
+            .contains(&format!("after {} iterations", stages[2].2)));
     }
 
     #[test]

@@ -224,7 +224,15 @@ pub fn tune(
             break;
         }
         progress(&name, None);
-        let t = trial(name, config, records, folds, group_by, seed, &limits.progress)?;
+        let t = trial(
+            name,
+            config,
+            records,
+            folds,
+            group_by,
+            seed,
+            &limits.progress,
+        )?;
         progress(&t.name, Some(&t));
         report.trials.push(t);
     }

@@ -1842,17 +1842,38 @@ fn golden_output_is_unchanged_for_the_same_model() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("golden.rfm");
     let mut args = vec!["train".to_string(), "--data".to_string()];
-    for w in ["w-en-stance", "w-faith-multi", "w-community-warn", "w-rails-2"] {
-        args.push(repo(&format!("datasets/writers/{w}.jsonl")).to_str().unwrap().to_string());
+    for w in [
+        "w-en-stance",
+        "w-faith-multi",
+        "w-community-warn",
+        "w-rails-2",
+    ] {
+        args.push(
+            repo(&format!("datasets/writers/{w}.jsonl"))
+                .to_str()
+                .unwrap()
+                .to_string(),
+        );
     }
-    for a in ["--config", repo("tests/golden/config.toml").to_str().unwrap(), "--out", model.to_str().unwrap(), "--quiet", "--threads", "2"] {
+    for a in [
+        "--config",
+        repo("tests/golden/config.toml").to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--quiet",
+        "--threads",
+        "2",
+    ] {
         args.push(a.to_string());
     }
     let argv: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
     let o = run(&argv, None);
     assert!(o.status.success(), "{}", stderr(&o));
     let mut corpus = String::new();
-    for line in std::fs::read_to_string(repo("datasets/robustness/pairs.jsonl")).unwrap().lines() {
+    for line in std::fs::read_to_string(repo("datasets/robustness/pairs.jsonl"))
+        .unwrap()
+        .lines()
+    {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         for side in ["clean", "variant"] {
             let r = serde_json::json!({"id": format!("{}-{side}", v["id"].as_str().unwrap()), "text": v[side]});
@@ -1872,13 +1893,26 @@ fn golden_output_is_unchanged_for_the_same_model() {
     let mut outputs = Vec::new();
     for threads in ["1", "2"] {
         let o = run(
-            &["score", input.to_str().unwrap(), "--model", model.to_str().unwrap(), "--reasons", "3", "--threads", threads, "--quiet"],
+            &[
+                "score",
+                input.to_str().unwrap(),
+                "--model",
+                model.to_str().unwrap(),
+                "--reasons",
+                "3",
+                "--threads",
+                threads,
+                "--quiet",
+            ],
             None,
         );
         assert!(o.status.success(), "{}", stderr(&o));
         outputs.push(o.stdout);
     }
-    assert_eq!(outputs[0], outputs[1], "one thread and two give the same output");
+    assert_eq!(
+        outputs[0], outputs[1],
+        "one thread and two give the same output"
+    );
     let golden = repo("tests/golden/score.jsonl");
     if std::env::var_os("REDFLAG_BLESS").is_some() {
         std::fs::write(&golden, &outputs[0]).unwrap();
@@ -1892,7 +1926,10 @@ fn golden_output_is_unchanged_for_the_same_model() {
             .zip(want.lines())
             .enumerate()
             .find(|(_, (g, w))| g != w)
-            .unwrap_or((got.lines().count().min(want.lines().count()), ("(end)", "(end)")));
+            .unwrap_or((
+                got.lines().count().min(want.lines().count()),
+                ("(end)", "(end)"),
+            ));
         panic!(
             "output differs from tests/golden/score.jsonl at line {} ({} lines against {}):\n got: {g}\nwant: {w}",
             i + 1,
@@ -1914,9 +1951,22 @@ fn tune_time_limit_and_quick_preset_cut_the_work_and_say_so() {
     let out = dir.path().join("limited");
     let o = run(
         &[
-            "tune", "--data", data.to_str().unwrap(), "--config", config.to_str().unwrap(),
-            "--folds", "2", "--group-by", "id", "--budget", "3", "--ablation",
-            "--time-limit", "0.001s", "--out", out.to_str().unwrap(),
+            "tune",
+            "--data",
+            data.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--folds",
+            "2",
+            "--group-by",
+            "id",
+            "--budget",
+            "3",
+            "--ablation",
+            "--time-limit",
+            "0.001s",
+            "--out",
+            out.to_str().unwrap(),
         ],
         None,
     );
@@ -1925,17 +1975,31 @@ fn tune_time_limit_and_quick_preset_cut_the_work_and_say_so() {
         serde_json::from_str(&std::fs::read_to_string(out.join("tune.json")).unwrap()).unwrap();
     assert_eq!(report["trials"].as_array().unwrap().len(), 1);
     assert_eq!(report["ablation"].as_array().unwrap().len(), 0);
-    assert!(report["stopped"].as_str().unwrap().contains("time limit"), "{report}");
+    assert!(
+        report["stopped"].as_str().unwrap().contains("time limit"),
+        "{report}"
+    );
     assert!(stderr(&o).contains("--time-limit"), "{}", stderr(&o));
-    assert!(std::fs::read_to_string(out.join("tune.md")).unwrap().contains("Stopped early"));
+    assert!(std::fs::read_to_string(out.join("tune.md"))
+        .unwrap()
+        .contains("Stopped early"));
     // --quick: 2 folds, 3 trials, and --sample still wins over its 20000.
     let out = dir.path().join("quick");
     let keep = n_records - 5;
     let o = run(
         &[
-            "tune", "--data", data.to_str().unwrap(), "--config", config.to_str().unwrap(),
-            "--group-by", "id", "--quick", "--sample", &keep.to_string(),
-            "--out", out.to_str().unwrap(),
+            "tune",
+            "--data",
+            data.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--group-by",
+            "id",
+            "--quick",
+            "--sample",
+            &keep.to_string(),
+            "--out",
+            out.to_str().unwrap(),
         ],
         None,
     );
@@ -1952,7 +2016,18 @@ fn tune_time_limit_and_quick_preset_cut_the_work_and_say_so() {
         stderr(&o)
     );
     // A bad duration is a usage error.
-    let o = run(&["tune", "--data", data.to_str().unwrap(), "--time-limit", "5 days", "--out", "x"], None);
+    let o = run(
+        &[
+            "tune",
+            "--data",
+            data.to_str().unwrap(),
+            "--time-limit",
+            "5 days",
+            "--out",
+            "x",
+        ],
+        None,
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("unknown unit"), "{}", stderr(&o));
 }

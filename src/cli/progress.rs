@@ -60,7 +60,9 @@ impl Progress for StageBar {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         let template = match total {
-            Some(_) => "{spinner} [{elapsed_precise}] {prefix}{msg} {bar:30} {pos}/{len} (ETA {eta})",
+            Some(_) => {
+                "{spinner} [{elapsed_precise}] {prefix}{msg} {bar:30} {pos}/{len} (ETA {eta})"
+            }
             None => "{spinner} [{elapsed_precise}] {prefix}{msg}",
         };
         self.bar

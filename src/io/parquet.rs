@@ -661,7 +661,11 @@ mod tests {
             let ReadItem::Bad(e) = item.unwrap() else {
                 panic!("an error record")
             };
-            assert!(e.message.contains("`id` is 409600 bytes long"), "{}", e.message);
+            assert!(
+                e.message.contains("`id` is 409600 bytes long"),
+                "{}",
+                e.message
+            );
             assert_eq!(e.id, None);
             rows += 1;
         }

@@ -934,15 +934,27 @@ mod tests {
             serde_json::json!({"id": ok, "text": "a", "slice": ok}),
         ];
         let data: String = lines.iter().map(|l| format!("{l}\n")).collect();
-        let items = read(data.as_bytes(), InputFormat::JsonLines, ReaderOptions::default());
+        let items = read(
+            data.as_bytes(),
+            InputFormat::JsonLines,
+            ReaderOptions::default(),
+        );
         assert_eq!(items.len(), 4);
         let bad = |i: usize| match &items[i] {
             ReadItem::Bad(e) => e.clone(),
             other => panic!("{other:?}"),
         };
-        assert!(bad(0).message.contains("`id` is 4097 bytes long"), "{:?}", bad(0));
+        assert!(
+            bad(0).message.contains("`id` is 4097 bytes long"),
+            "{:?}",
+            bad(0)
+        );
         assert_eq!(bad(0).id, None);
-        assert!(bad(1).message.contains("`source` is 4097 bytes"), "{:?}", bad(1));
+        assert!(
+            bad(1).message.contains("`source` is 4097 bytes"),
+            "{:?}",
+            bad(1)
+        );
         assert_eq!(bad(1).id, Some(serde_json::json!("k")));
         assert!(bad(2).message.contains("`id` is"), "{:?}", bad(2));
         assert!(matches!(&items[3], ReadItem::Record(_)));

@@ -112,7 +112,14 @@ pub(crate) fn minimize(
     tolerance: f64,
     eval: impl FnMut(&[f64], &mut [f64]) -> Result<f64, String>,
 ) -> Result<Outcome, String> {
-    minimize_with_progress(x0, memory, max_iterations, tolerance, eval, &crate::progress::Silent)
+    minimize_with_progress(
+        x0,
+        memory,
+        max_iterations,
+        tolerance,
+        eval,
+        &crate::progress::Silent,
+    )
 }
 
 /// [`minimize`], telling `progress` of every finished iteration (one step each).

@@ -189,25 +189,30 @@ pub const LANGID_LATEST: u8 = 2;
 /// same way (no `in`, `die`, `an`, `so`, `at`, `me`, `a`, `de`: German, Somali, Turkish,
 /// French and Indonesian have them too).
 const ENGLISH: [&str; 52] = [
-    "the", "and", "of", "is", "are", "was", "were", "you", "your", "that", "this", "with",
-    "for", "have", "has", "from", "they", "their", "what", "which", "would", "will", "our",
-    "not", "but", "been", "my", "it's", "i'm", "please", "just", "about", "there", "who",
-    "all", "we", "he", "she", "his", "her", "them", "by", "or", "if", "does", "did", "can",
-    "could", "should", "it", "to", "be",
+    "the", "and", "of", "is", "are", "was", "were", "you", "your", "that", "this", "with", "for",
+    "have", "has", "from", "they", "their", "what", "which", "would", "will", "our", "not", "but",
+    "been", "my", "it's", "i'm", "please", "just", "about", "there", "who", "all", "we", "he",
+    "she", "his", "her", "them", "by", "or", "if", "does", "did", "can", "could", "should", "it",
+    "to", "be",
 ];
 
-/// The share of English function words ([`ENGLISH`]) among the words of letters, and
-/// how many there were.
-fn english_share(words: &[&str]) -> (usize, f64) {
+/// The share of `list`'s words among the words of ASCII letters (with `apostrophes`, also
+/// words such as `it's`), and how many there were.
+fn function_word_share(words: &[&str], list: &[&str], apostrophes: bool) -> (usize, f64) {
+    let keep = |c: char| c.is_alphanumeric() || (apostrophes && c == '\'');
     let mut hits = 0usize;
     let mut total = 0usize;
     for w in words {
-        let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
-        if w.is_empty() || !w.bytes().all(|b| b.is_ascii_alphabetic() || b == b'\'') {
+        let w = w.trim_matches(|c: char| !keep(c));
+        if w.is_empty()
+            || !w
+                .bytes()
+                .all(|b| b.is_ascii_alphabetic() || (apostrophes && b == b'\''))
+        {
             continue;
         }
         total += 1;
-        if w.len() <= 6 && ENGLISH.iter().any(|e| e.eq_ignore_ascii_case(w)) {
+        if list.iter().any(|e| e.eq_ignore_ascii_case(w)) {
             hits += 1;
         }
     }
@@ -216,6 +221,12 @@ fn english_share(words: &[&str]) -> (usize, f64) {
     } else {
         (hits, hits as f64 / total as f64)
     }
+}
+
+/// The share of English function words ([`ENGLISH`]) among the words of letters, and
+/// how many there were.
+fn english_share(words: &[&str]) -> (usize, f64) {
+    function_word_share(words, &ENGLISH, true)
 }
 
 /// The [`english_share`] from which a Latin-script text with at least two English function
@@ -227,30 +238,14 @@ const ENGLISH_THRESHOLD: f64 = 0.2;
 /// any Indonesian post and rare together elsewhere.
 const INDONESIAN: [&str; 40] = [
     "yang", "yg", "dan", "dgn", "dengan", "untuk", "utk", "ini", "itu", "tidak", "tdk", "gak",
-    "ga", "nggak", "ada", "akan", "saya", "aku", "kamu", "kami", "kita", "mereka", "dari",
-    "ke", "di", "pada", "juga", "sudah", "udah", "belum", "bisa", "karena", "krn", "jadi",
-    "tapi", "atau", "sama", "lagi", "nya", "dalam",
+    "ga", "nggak", "ada", "akan", "saya", "aku", "kamu", "kami", "kita", "mereka", "dari", "ke",
+    "di", "pada", "juga", "sudah", "udah", "belum", "bisa", "karena", "krn", "jadi", "tapi",
+    "atau", "sama", "lagi", "nya", "dalam",
 ];
 
 /// The share of [`INDONESIAN`] words among the words of letters, and how many there were.
 fn indonesian_share(words: &[&str]) -> (usize, f64) {
-    let mut hits = 0usize;
-    let mut total = 0usize;
-    for w in words {
-        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
-        if w.is_empty() || !w.bytes().all(|b| b.is_ascii_alphabetic()) {
-            continue;
-        }
-        total += 1;
-        if w.len() <= 7 && INDONESIAN.iter().any(|e| e.eq_ignore_ascii_case(w)) {
-            hits += 1;
-        }
-    }
-    if total == 0 {
-        (0, 0.0)
-    } else {
-        (hits, hits as f64 / total as f64)
-    }
+    function_word_share(words, &INDONESIAN, false)
 }
 
 /// Letters Turkish has and the other Latin-script languages of this domain lack (`ı ğ ş`,
@@ -563,11 +558,20 @@ mod tests {
             assert_eq!(detect(text).code, want, "{text}");
         }
         // Azerbaijani writes ə: not called Turkish by the letter rule.
-        assert_ne!(detect_version("Bayramınız mübarək olsun, Allah qəbul etsin", 2).code, "tr");
+        assert_ne!(
+            detect_version("Bayramınız mübarək olsun, Allah qəbul etsin", 2).code,
+            "tr"
+        );
         // Other languages with a few English-looking words stay theirs.
         for (text, want) in [
-            ("Ich habe heute keine Zeit, aber morgen können wir uns treffen", "de"),
-            ("Je ne sais pas si nous pourrons venir ce soir avec les enfants", "fr"),
+            (
+                "Ich habe heute keine Zeit, aber morgen können wir uns treffen",
+                "de",
+            ),
+            (
+                "Je ne sais pas si nous pourrons venir ce soir avec les enfants",
+                "fr",
+            ),
         ] {
             assert_eq!(detect_version(text, 2).code, want, "{text}");
         }

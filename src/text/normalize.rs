@@ -419,7 +419,7 @@ pub(crate) fn prenormalize_profiled(
             i = end;
             continue;
         }
-            let end = segment_end(text, i);
+        let end = segment_end(text, i);
         push_nfkc_segment(&text[i..end], i, strip, fold, out);
         i = end;
         if out.text.len() > cap {
@@ -1371,7 +1371,11 @@ mod tests {
         let wall = "\u{FDFA}".repeat(100_000);
         let mut out = MappedText::new();
         assert!(prenormalize(&wall, &NormalizeConfig::default(), &mut out));
-        assert!(out.len() <= max_normalized_bytes(wall.len()) + 64, "{}", out.len());
+        assert!(
+            out.len() <= max_normalized_bytes(wall.len()) + 64,
+            "{}",
+            out.len()
+        );
         assert!(out.len() > wall.len(), "it did normalise a prefix");
         // The spans still point into the original.
         let last = out.original_span(out.len() - 1, out.len());
