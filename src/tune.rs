@@ -193,6 +193,44 @@ fn trial(
     })
 }
 
+/// Runs `planned` configurations as trials, in order, within `limits`: none starts after
+/// the deadline, except the first when `first_always` (tuning needs one). Returns the
+/// trials and, when the deadline cut the run, why (naming `what` was cut).
+#[allow(clippy::too_many_arguments)]
+fn run_trials(
+    planned: Vec<(String, TrainConfig)>,
+    what: &str,
+    first_always: bool,
+    records: &[LabeledRecord],
+    folds: usize,
+    group_by: &str,
+    seed: u64,
+    limits: &TuneLimits,
+    progress: &mut impl FnMut(&str, Option<&Trial>),
+) -> Result<(Vec<Trial>, Option<String>)> {
+    let n = planned.len();
+    let mut trials = Vec::with_capacity(n);
+    for (name, config) in planned {
+        if (!first_always || !trials.is_empty()) && limits.expired() {
+            let why = format!("time limit reached after {} of {n} {what}", trials.len());
+            return Ok((trials, Some(why)));
+        }
+        progress(&name, None);
+        let t = trial(
+            name,
+            config,
+            records,
+            folds,
+            group_by,
+            seed,
+            &limits.progress,
+        )?;
+        progress(&t.name, Some(&t));
+        trials.push(t);
+    }
+    Ok((trials, None))
+}
+
 /// Tries the first `budget` [`candidates`] of `base`, within `limits`; `progress` is told
 /// before (`None`: the trial's name) and after each trial.
 #[allow(clippy::too_many_arguments)]
@@ -214,28 +252,19 @@ pub fn tune(
     };
     let planned: Vec<(String, TrainConfig)> =
         candidates(base).into_iter().take(budget.max(1)).collect();
-    let n = planned.len();
-    for (name, config) in planned {
-        if !report.trials.is_empty() && limits.expired() {
-            report.stopped = Some(format!(
-                "time limit reached after {} of {n} trials",
-                report.trials.len()
-            ));
-            break;
-        }
-        progress(&name, None);
-        let t = trial(
-            name,
-            config,
-            records,
-            folds,
-            group_by,
-            seed,
-            &limits.progress,
-        )?;
-        progress(&t.name, Some(&t));
-        report.trials.push(t);
-    }
+    let (trials, stopped) = run_trials(
+        planned,
+        "trials",
+        true,
+        records,
+        folds,
+        group_by,
+        seed,
+        limits,
+        &mut progress,
+    )?;
+    report.trials = trials;
+    report.stopped = stopped;
     report.best = report
         .trials
         .iter()
@@ -260,28 +289,21 @@ pub fn ablate(
     mut progress: impl FnMut(&str, Option<&Trial>),
 ) -> Result<()> {
     let chosen = report.trials[report.best].config.clone();
-    let planned = ablations(&chosen);
-    let n = planned.len();
-    for (name, config) in planned {
-        if limits.expired() {
-            report.stopped = Some(format!(
-                "time limit reached after {} of {n} ablations",
-                report.ablation.len()
-            ));
-            break;
-        }
-        progress(&name, None);
-        let t = trial(
-            name,
-            config,
-            records,
-            report.folds,
-            &report.group_by,
-            seed,
-            &limits.progress,
-        )?;
-        progress(&t.name, Some(&t));
-        report.ablation.push(t);
+    let (folds, group_by) = (report.folds, report.group_by.clone());
+    let (trials, stopped) = run_trials(
+        ablations(&chosen),
+        "ablations",
+        false,
+        records,
+        folds,
+        &group_by,
+        seed,
+        limits,
+        &mut progress,
+    )?;
+    report.ablation = trials;
+    if stopped.is_some() {
+        report.stopped = stopped;
     }
     Ok(())
 }

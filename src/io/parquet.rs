@@ -56,8 +56,8 @@ use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
 use super::reader::{
-    checked, truncate_str, Fields, InputRecord, ReadItem, ReaderOptions, RecordError,
-    MAX_FIELD_BYTES,
+    checked, oversized_field, truncate_str, Fields, InputRecord, ReadItem, ReaderOptions,
+    RecordError, MAX_FIELD_BYTES,
 };
 use crate::error::{Error, Position, Result};
 
@@ -217,10 +217,7 @@ impl ParquetRecords {
                     return ReadItem::Bad(RecordError {
                         position,
                         id,
-                        message: format!(
-                            "`{name}` is {} bytes long, over the limit of {MAX_FIELD_BYTES} bytes for fields other than the text",
-                            s.len()
-                        ),
+                        message: oversized_field(name, s.len()),
                     });
                 }
             }

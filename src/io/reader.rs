@@ -672,6 +672,13 @@ pub(super) fn truncate_str(text: &str, max: usize) -> (String, bool) {
 /// batch of records never holds more than their texts' limit and a few kilobytes each.
 pub const MAX_FIELD_BYTES: usize = 4096;
 
+/// The error message of a field of `len` bytes over [`MAX_FIELD_BYTES`].
+pub(super) fn oversized_field(name: &str, len: usize) -> String {
+    format!(
+        "`{name}` is {len} bytes long, over the limit of {MAX_FIELD_BYTES} bytes for fields other than the text"
+    )
+}
+
 /// `rec` as a record, or as an error record naming its first field over
 /// [`MAX_FIELD_BYTES`] (without echoing an oversized id).
 pub(super) fn checked(rec: InputRecord, fields: &Fields) -> ReadItem {
@@ -705,9 +712,7 @@ pub(super) fn checked(rec: InputRecord, fields: &Fields) -> ReadItem {
             ReadItem::Bad(RecordError {
                 position: rec.position,
                 id,
-                message: format!(
-                    "`{name}` is {len} bytes long, over the limit of {MAX_FIELD_BYTES} bytes for fields other than the text"
-                ),
+                message: oversized_field(name, len),
             })
         }
     }
