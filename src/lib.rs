@@ -38,6 +38,7 @@ pub mod features;
 pub mod io;
 pub mod model;
 pub mod progress;
+pub mod result;
 pub mod text;
 pub mod train;
 pub mod tune;

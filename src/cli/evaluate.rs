@@ -37,22 +37,7 @@ fn model_named(
     let (shown, bytes) = super::model_bytes(name.map(std::path::Path::new))?;
     let model =
         redflag::bundle::read_model(&bytes).with_context(|| format!("cannot use model {shown}"))?;
-    let mut info = BTreeMap::new();
-    info.insert("path".into(), shown.into());
-    info.insert("sha256".into(), redflag::bundle::checksum(&bytes)?.into());
-    info.insert(
-        "description".into(),
-        model.meta().description.clone().into(),
-    );
-    info.insert("classes".into(), serde_json::to_value(model.classes())?);
-    info.insert(
-        "review".into(),
-        serde_json::to_value(model.review_policy())?,
-    );
-    info.insert(
-        "calibration".into(),
-        serde_json::to_value(model.calibration())?,
-    );
+    let info = eval::model_info(&shown, &redflag::bundle::checksum(&bytes)?, &model)?;
     Ok((model, info))
 }
 

@@ -17,10 +17,9 @@ use redflag::io::{
     open_input_with, open_records, Fields, InputFormat, InputRecord, RatioLimit, ReadItem,
     ReaderOptions, RecordError, RecordReader, Records, ResultRow, ResultWriter,
 };
+use redflag::result::{ErrorResult, InputFlags, ResultId, ScoreResult};
 use redflag::text::Span;
 use redflag::{Classifier, Prediction, ScoreScratch};
-use serde::ser::{SerializeMap, Serializer};
-use serde::Serialize;
 
 use super::args::{OutputFormatArg, ScoreArgs};
 use super::{fields, input_format, model_bytes, set_threads, EXIT_OK, EXIT_RECORD_ERRORS};
@@ -526,32 +525,12 @@ impl Scorer<'_> {
     }
 
     fn result_line(&self, r: &InputRecord, p: &Prediction, input_name: Option<&str>) -> Output {
-        let classes = self.model.classes();
-        let warnings = warnings(r, p);
-        let explains = p.explained.map(|c| classes[c].as_str());
-        let threshold = explains.and_then(|c| self.model.review_policy().threshold(c));
-        let line = ResultLine {
-            id: Id(r),
-            input: input_name,
-            lang: p.lang,
-            label: &classes[p.label],
-            scores: Scores(classes, &p.probabilities),
-            review: p.review,
-            explains,
-            threshold,
-            reasons: p
-                .reasons
-                .iter()
-                .filter(|_| self.output_reasons)
-                .map(|reason| ReasonOut {
-                    feature: &reason.feature,
-                    kind: reason.kind,
-                    weight: (reason.weight * 1e4).round() / 1e4,
-                    spans: reason.spans.iter().map(|s| [s.start, s.end]).collect(),
-                })
-                .collect(),
-            warnings,
+        let id = match &r.id {
+            Some(v) => ResultId::Given(v),
+            None => ResultId::Position(r.position.record),
         };
+        let mut line = ScoreResult::new(self.model, p, id, flags(r), self.output_reasons);
+        line.input = input_name;
         if self.parquet {
             return Output::Row(Box::new(ResultRow {
                 id: Some(r.id_string()),
@@ -562,32 +541,23 @@ impl Scorer<'_> {
                 label: Some(line.label.to_string()),
                 scores: Some(p.probabilities.clone()),
                 review: Some(p.review),
-                explains: explains.map(str::to_string),
-                threshold,
+                explains: line.explains.map(str::to_string),
+                threshold: line.threshold,
                 reasons: Some(serde_json::to_string(&line.reasons).expect("reasons serialise")),
                 warnings: (!line.warnings.is_empty()).then(|| line.warnings.join(",")),
                 error: None,
             }));
         }
-        let mut buf = serde_json::to_vec(&line).expect("results serialise");
-        buf.push(b'\n');
-        Output::Json(buf)
+        Output::Json(line.to_json_line())
     }
 }
 
-/// A result's warnings: `invalid_utf8`, `truncated`, `language_low_coverage`.
-fn warnings(r: &InputRecord, p: &Prediction) -> Vec<&'static str> {
-    let mut warnings: Vec<&'static str> = Vec::new();
-    if r.lossy_utf8 {
-        warnings.push("invalid_utf8");
+/// How the record's text was read, for its warnings.
+fn flags(r: &InputRecord) -> InputFlags {
+    InputFlags {
+        lossy_utf8: r.lossy_utf8,
+        truncated: r.truncated,
     }
-    if r.truncated {
-        warnings.push("truncated");
-    }
-    if p.low_coverage {
-        warnings.push("language_low_coverage");
-    }
-    warnings
 }
 
 fn error_row(e: &RecordError, input_name: Option<&str>) -> ResultRow {
@@ -602,19 +572,16 @@ fn error_row(e: &RecordError, input_name: Option<&str>) -> ResultRow {
 }
 
 fn error_line(e: &RecordError, input_name: Option<&str>) -> Vec<u8> {
-    let id = match &e.id {
-        Some(v) => v.clone(),
-        None => serde_json::Value::from(e.position.record),
-    };
-    let line = ErrorLine {
-        id,
+    ErrorResult {
+        id: match &e.id {
+            Some(v) => v.clone(),
+            None => serde_json::Value::from(e.position.record),
+        },
         input: input_name,
         line: e.position.line,
         error: &e.message,
-    };
-    let mut buf = serde_json::to_vec(&line).expect("error records serialise");
-    buf.push(b'\n');
-    buf
+    }
+    .to_json_line()
 }
 
 /// Refuses, before anything is opened for writing, an output (`--output`, `--queue`,
@@ -721,7 +688,10 @@ impl Flagged {
                     .and_then(|c| model.review_policy().threshold(c)),
                 explains,
                 reasons: p.reasons.clone(),
-                warnings: warnings(r, p).into_iter().map(str::to_string).collect(),
+                warnings: redflag::result::warnings(flags(r), p)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
             },
         }
     }
@@ -839,66 +809,4 @@ fn write_review_html(path: &Path, page: &ReviewPage) -> anyhow::Result<()> {
     page.write(&mut w)?;
     w.flush()?;
     Ok(())
-}
-
-#[derive(Serialize)]
-struct ResultLine<'a> {
-    id: Id<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    input: Option<&'a str>,
-    lang: &'a str,
-    label: &'a str,
-    scores: Scores<'a>,
-    review: bool,
-    /// The review class the reasons explain (the flagged one, else the most probable).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    explains: Option<&'a str>,
-    /// The review threshold of that class.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    threshold: Option<f64>,
-    reasons: Vec<ReasonOut<'a>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    warnings: Vec<&'a str>,
-}
-
-#[derive(Serialize)]
-struct ReasonOut<'a> {
-    feature: &'a str,
-    kind: redflag::model::ReasonKind,
-    weight: f64,
-    spans: Vec<[usize; 2]>,
-}
-
-#[derive(Serialize)]
-struct ErrorLine<'a> {
-    id: serde_json::Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    input: Option<&'a str>,
-    line: u64,
-    error: &'a str,
-}
-
-/// The record's own id, else its 1-based record number.
-struct Id<'a>(&'a InputRecord);
-
-impl Serialize for Id<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match &self.0.id {
-            Some(v) => v.serialize(s),
-            None => s.serialize_u64(self.0.position.record),
-        }
-    }
-}
-
-/// Class → probability, in the model's class order.
-struct Scores<'a>(&'a [String], &'a [f64]);
-
-impl Serialize for Scores<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (c, p) in self.0.iter().zip(self.1) {
-            m.serialize_entry(c, p)?;
-        }
-        m.end()
-    }
 }

@@ -65,9 +65,9 @@ pub use metrics::{
 };
 pub use plot::{pr_curves, reliability_diagram, roc_curves, score_histograms, PlotError};
 pub use report::{
-    escape_html, evaluate, render_markdown, write_plots, AtThreshold, ClassIntervals, ClassReport,
-    ConfusionMatrix, EvalOptions, GroupReport, LanguageReport, Report, ReviewReport, Scored,
-    LEVELS,
+    escape_html, evaluate, model_info, render_markdown, write_plots, AtThreshold, ClassIntervals,
+    ClassReport, ConfusionMatrix, EvalOptions, GroupReport, LanguageReport, Report, ReviewReport,
+    Scored, LEVELS,
 };
 pub use robustness::{
     read_pairs, robustness, GapSummary, PairResult, RobustnessPair, RobustnessReport,

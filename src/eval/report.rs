@@ -456,6 +456,39 @@ fn level_key(l: f64) -> String {
     format!("{l:.2}")
 }
 
+/// The report's description of a model: how it is shown (`shown`: its path, or a name), the
+/// SHA-256 of its file's payload (`sha256`, as [`crate::bundle::checksum`] gives it), its
+/// description, classes, review policy and calibration.
+pub fn model_info(
+    shown: &str,
+    sha256: &str,
+    model: &Classifier,
+) -> Result<BTreeMap<String, serde_json::Value>> {
+    let json = |v: serde_json::Result<serde_json::Value>| {
+        v.map_err(|e| Error::config(format!("cannot describe the model: {e}")))
+    };
+    let mut info = BTreeMap::new();
+    info.insert("path".into(), shown.into());
+    info.insert("sha256".into(), sha256.into());
+    info.insert(
+        "description".into(),
+        model.meta().description.clone().into(),
+    );
+    info.insert(
+        "classes".into(),
+        json(serde_json::to_value(model.classes()))?,
+    );
+    info.insert(
+        "review".into(),
+        json(serde_json::to_value(model.review_policy()))?,
+    );
+    info.insert(
+        "calibration".into(),
+        json(serde_json::to_value(model.calibration()))?,
+    );
+    Ok(info)
+}
+
 /// Computes the report. `model` and `data` fill the descriptive fields.
 pub fn evaluate(
     scored: &Scored,

@@ -31,3 +31,4 @@ pub use reader::{
     open_input, open_input_with, open_records, Fields, InputFormat, InputRecord, LabeledRecord,
     ReadItem, ReaderOptions, RecordError, RecordReader, Records,
 };
+pub use reader::{truncate_text, write_labeled_jsonl};
