@@ -13,12 +13,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::{TrainConfig, ValidationSummary};
 use crate::error::{Error, Result};
 use crate::features::{Vectorizer, VectorizerScratch};
 use crate::model::logistic::LogisticModel;
 use crate::model::{Calibration, Reason, ReasonKind, ReviewPolicy};
 use crate::text::Span;
-use crate::train::{TrainConfig, ValidationSummary};
 
 /// How many reasons a prediction carries at most.
 pub const MAX_REASONS: usize = 5;
@@ -155,11 +155,6 @@ impl Classifier {
             config,
             meta,
         })
-    }
-
-    /// The model embedded in the binary (`models/default.rfm`).
-    pub fn default_model() -> Result<Self> {
-        crate::bundle::read_model(crate::bundle::DEFAULT_MODEL)
     }
 
     /// Class names, in score order.

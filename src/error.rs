@@ -15,7 +15,6 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::bundle::ModelFileError;
 use crate::features::FeatureError;
 use crate::model::logistic::LogisticError;
 use crate::text::ConfigError as AnalyzerConfigError;
@@ -198,3 +197,56 @@ from_source!(
 
 /// `Result` with redflag's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a model file cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelFileError {
+    /// The file does not start with redflag's magic bytes.
+    #[error("not a redflag model file (wrong magic bytes)")]
+    NotAModel,
+    /// The file is of a format version this build cannot read.
+    #[error("model format version {found} is not supported by this redflag (it reads version {supported}); use a matching redflag release or retrain")]
+    UnsupportedVersion {
+        /// Version in the file.
+        found: u32,
+        /// Version this build reads.
+        supported: u32,
+    },
+    /// The file is shorter than its header says.
+    #[error("model file is truncated: {actual} bytes where the header promises {expected}")]
+    Truncated {
+        /// Bytes the header promises.
+        expected: u64,
+        /// Bytes present.
+        actual: u64,
+    },
+    /// Bytes follow the payload.
+    #[error("model file has {0} unexpected bytes after its payload")]
+    TrailingBytes(u64),
+    /// The payload does not match its checksum: the file was altered or damaged.
+    #[error("model file checksum mismatch (expected {expected}, found {actual}): the file was altered or damaged")]
+    ChecksumMismatch {
+        /// Checksum stored in the header.
+        expected: String,
+        /// Checksum of the payload as read.
+        actual: String,
+    },
+    /// The file is larger than [`crate::bundle::MAX_MODEL_BYTES`].
+    #[error("model file is {size} bytes, more than the {limit}-byte limit")]
+    TooLarge {
+        /// Declared or actual size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The payload passed its checksum but does not decode.
+    #[error("model file payload does not decode: {0}")]
+    Decode(String),
+    /// The sections decode but disagree with each other.
+    #[error("model file is inconsistent: {0}")]
+    Invalid(String),
+    /// This binary was built without a default model.
+    #[error("this redflag binary was built without an embedded default model (models/default.rfm was empty); pass --model FILE")]
+    NoDefaultModel,
+}

@@ -31,12 +31,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::classifier::{Classifier, ModelMeta};
+use crate::config::TrainConfig;
 use crate::error::{Error, Result};
 use crate::features::{TermList, TfIdf, Vectorizer, Vocabulary};
 use crate::model::logistic::LogisticModel;
 use crate::model::{Calibration, ReviewPolicy};
 use crate::text::Analyzer;
-use crate::train::TrainConfig;
 
 /// The first eight bytes of every model file.
 pub const MAGIC: [u8; 8] = *b"\x89RFM\r\n\x1a\n";
@@ -50,58 +50,7 @@ pub const MAX_MODEL_BYTES: u64 = 1 << 30;
 /// The default model, trained from the recipe in `datasets/` and embedded at build time.
 pub static DEFAULT_MODEL: &[u8] = include_bytes!("../../models/default.rfm");
 
-/// Why a model file cannot be used.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ModelFileError {
-    /// The file does not start with redflag's magic bytes.
-    #[error("not a redflag model file (wrong magic bytes)")]
-    NotAModel,
-    /// The file is of a format version this build cannot read.
-    #[error("model format version {found} is not supported by this redflag (it reads version {supported}); use a matching redflag release or retrain")]
-    UnsupportedVersion {
-        /// Version in the file.
-        found: u32,
-        /// Version this build reads.
-        supported: u32,
-    },
-    /// The file is shorter than its header says.
-    #[error("model file is truncated: {actual} bytes where the header promises {expected}")]
-    Truncated {
-        /// Bytes the header promises.
-        expected: u64,
-        /// Bytes present.
-        actual: u64,
-    },
-    /// Bytes follow the payload.
-    #[error("model file has {0} unexpected bytes after its payload")]
-    TrailingBytes(u64),
-    /// The payload does not match its checksum: the file was altered or damaged.
-    #[error("model file checksum mismatch (expected {expected}, found {actual}): the file was altered or damaged")]
-    ChecksumMismatch {
-        /// Checksum stored in the header.
-        expected: String,
-        /// Checksum of the payload as read.
-        actual: String,
-    },
-    /// The file is larger than [`MAX_MODEL_BYTES`].
-    #[error("model file is {size} bytes, more than the {limit}-byte limit")]
-    TooLarge {
-        /// Declared or actual size.
-        size: u64,
-        /// The limit.
-        limit: u64,
-    },
-    /// The payload passed its checksum but does not decode.
-    #[error("model file payload does not decode: {0}")]
-    Decode(String),
-    /// The sections decode but disagree with each other.
-    #[error("model file is inconsistent: {0}")]
-    Invalid(String),
-    /// This binary was built without a default model.
-    #[error("this redflag binary was built without an embedded default model (models/default.rfm was empty); pass --model FILE")]
-    NoDefaultModel,
-}
+pub use crate::error::ModelFileError;
 
 /// The human-readable part of a model file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -272,6 +221,14 @@ fn decode(bytes: &[u8]) -> Result<Payload> {
     }
     let payload = verified_payload(bytes)?;
     Ok(postcard::from_bytes(payload).map_err(|e| ModelFileError::Decode(e.to_string()))?)
+}
+
+impl Classifier {
+    /// The model embedded in the binary (`models/default.rfm`). Defined with the model
+    /// file, which depends on the classifier, not the other way round.
+    pub fn default_model() -> Result<Self> {
+        read_model(DEFAULT_MODEL)
+    }
 }
 
 /// Reads a classifier from model-file bytes.

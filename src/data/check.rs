@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use super::dedupe_key;
+use crate::config::KNOWN_CLASSES;
 use crate::error::{Position, Result};
 use crate::io::{open_records, Fields, InputFormat, RatioLimit, ReadItem, ReaderOptions};
-use crate::train::KNOWN_CLASSES;
 
 /// One problem found.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -44,7 +44,9 @@
 
 pub mod bootstrap;
 mod compare;
-pub mod metrics;
+/// The metrics live in [`crate::metrics`] (below training, which chooses thresholds with
+/// them); re-exported here, where reports use them.
+pub use crate::metrics;
 pub mod plot;
 mod report;
 mod robustness;
