@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{TrainConfig, ValidationSummary};
 use crate::error::{Error, Result};
-use crate::features::{Vectorizer, VectorizerScratch};
+use crate::features::{Occurrence, Vectorizer, VectorizerScratch};
 use crate::model::logistic::LogisticModel;
 use crate::model::{Calibration, Reason, ReasonKind, ReviewPolicy};
-use crate::text::Span;
+use crate::text::{Span, TermKind};
 
 /// How many reasons a prediction carries at most.
 pub const MAX_REASONS: usize = 5;
@@ -318,8 +318,8 @@ impl Classifier {
                 )
             })
             .collect();
-        for (j, _) in &v.occurrences {
-            if let Some(e) = contribution.get_mut(j) {
+        for o in &v.occurrences {
+            if let Some(e) = contribution.get_mut(&o.column) {
                 e.1 += 1;
             }
         }
@@ -346,29 +346,38 @@ impl Classifier {
             first: usize,
         }
         let vocabulary = self.vectorizer.vocabulary();
+        // A term's text without its prefixes: looked up only for phrases and signals (a
+        // word's reason shows the word as written, whatever its unigram and n-grams are).
+        let bare = |j: u32| -> &str {
+            vocabulary
+                .term(j as usize)
+                .unwrap_or_default()
+                .trim_start_matches(crate::text::CHAR_NGRAM_PREFIX)
+                .trim_start_matches(crate::text::QUOTE_PREFIX)
+        };
         let mut groups: Vec<Group> = Vec::new();
         let mut index: FxHashMap<Key, usize> = FxHashMap::default();
-        for &(j, span) in &v.occurrences {
+        for &Occurrence {
+            column: j,
+            span,
+            kind,
+        } in &v.occurrences
+        {
             let Some(&(w, count)) = contribution.get(&j) else {
                 continue;
             };
-            let term = vocabulary.term(j as usize).unwrap_or_default();
-            let bare = term
-                .trim_start_matches(crate::text::CHAR_NGRAM_PREFIX)
-                .trim_start_matches(crate::text::QUOTE_PREFIX);
-            let phrase = !term.starts_with(crate::text::CHAR_NGRAM_PREFIX) && bare.contains(' ');
-            let (key, kind, feature) = match (phrase, word_of(span)) {
-                (false, Some(i)) => (
+            // Word n-grams are phrases (their terms join tokens with a space); every other
+            // term inside a word explains that word, and outside one it is a signal.
+            let (key, kind, feature, span) = match (kind, word_of(span)) {
+                (TermKind::WordNgram, _) => (Key::Phrase(j), ReasonKind::Phrase, bare(j), span),
+                (_, Some(i)) => (
                     Key::Word(words[i].0),
                     ReasonKind::Word,
-                    text.get(words[i].1.start..words[i].1.end).unwrap_or(bare),
+                    text.get(words[i].1.start..words[i].1.end)
+                        .unwrap_or_else(|| bare(j)),
+                    words[i].1,
                 ),
-                (true, _) => (Key::Phrase(j), ReasonKind::Phrase, bare),
-                (false, None) => (Key::Signal(span), ReasonKind::Signal, bare),
-            };
-            let span = match kind {
-                ReasonKind::Word => words[word_of(span).unwrap_or_default()].1,
-                _ => span,
+                (_, None) => (Key::Signal(span), ReasonKind::Signal, bare(j), span),
             };
             let g = *index.entry(key).or_insert_with(|| {
                 groups.push(Group {

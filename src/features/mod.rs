@@ -26,7 +26,7 @@ mod vocabulary;
 
 pub use csr::{CsrError, CsrMatrix, SparseRow};
 pub use tfidf::{Norm, TfIdf, TfIdfParams};
-pub use vectorizer::{FeatureParams, Vectorizer, VectorizerScratch};
+pub use vectorizer::{FeatureParams, Occurrence, Vectorizer, VectorizerScratch};
 pub use vocabulary::{
     term_hash, DocFrequencies, DocFrequency, Selection, TermList, Vocabulary, VocabularyParams,
     MAX_TERMS, MAX_TERM_BYTES,

@@ -8,7 +8,7 @@ use super::{
     CsrMatrix, DocFrequency, FeatureError, SparseRow, TfIdf, TfIdfParams, Vocabulary,
     VocabularyParams,
 };
-use crate::text::{self, Analyzer, Span};
+use crate::text::{self, Analyzer, Span, TermKind};
 
 /// Documents per parallel work unit. Fixed (not derived from the thread count) so results
 /// never depend on how many threads ran.
@@ -81,8 +81,20 @@ pub struct VectorizerScratch {
     ids: Vec<u32>,
     indices: Vec<u32>,
     values: Vec<f32>,
-    /// With spans requested: every `(column, span)` occurrence in the last document.
-    pub occurrences: Vec<(u32, Span)>,
+    /// With spans requested: every occurrence of a vocabulary term in the last document.
+    pub occurrences: Vec<Occurrence>,
+}
+
+/// One occurrence of a vocabulary term in a document: its column, where it is, and what
+/// kind of term it is (so that explaining a score never has to look the term up).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Occurrence {
+    /// The term's feature column.
+    pub column: u32,
+    /// Its byte span in the original text.
+    pub span: Span,
+    /// What kind of term it is.
+    pub kind: TermKind,
 }
 
 impl VectorizerScratch {
@@ -365,10 +377,14 @@ fn vectorize(
         ..
     } = scratch;
     memo.bind(memo_id);
-    analyzer.for_each_column(text, a, memo, column, |j, span| {
+    analyzer.for_each_column(text, a, memo, column, |j, span, kind| {
         ids.push(j);
         if spans {
-            occurrences.push((j, span));
+            occurrences.push(Occurrence {
+                column: j,
+                span,
+                kind,
+            });
         }
     });
     ids.sort_unstable();
@@ -425,8 +441,8 @@ mod tests {
         let spans: Vec<&str> = s
             .occurrences
             .iter()
-            .filter(|(j, _)| *j == donate)
-            .map(|(_, sp)| &text[sp.start..sp.end])
+            .filter(|o| o.column == donate)
+            .map(|o| &text[o.span.start..o.span.end])
             .collect();
         assert_eq!(spans, vec!["DONATE", "donate"]);
     }

@@ -522,7 +522,7 @@ impl Analyzer {
     }
 
     /// The feature columns of `text`'s terms, in the order of [`Analyzer::for_each_term`]:
-    /// calls `f(column, span)` for every term for which `column(term)` is `Some`. Exactly
+    /// calls `f(column, span, kind)` for every term for which `column(term)` is `Some`. Exactly
     /// the calls `for_each_term` followed by `column` would make, but a word's unigram and
     /// character n-gram columns come from `memo` after its first occurrence (`column` must
     /// then not change its answers while `memo` is bound to it).
@@ -532,7 +532,7 @@ impl Analyzer {
         scratch: &mut Scratch,
         memo: &mut WordColumns,
         mut column: impl FnMut(&str) -> Option<u32>,
-        mut f: impl FnMut(u32, Span),
+        mut f: impl FnMut(u32, Span, TermKind),
     ) {
         self.analyze(text, scratch);
         let cfg = &self.config;
@@ -569,7 +569,7 @@ impl Analyzer {
             let entry = match t.kind {
                 TokKind::Signal(k) => {
                     if let Some(c) = quoted_column(&mut column, qterm, k.token(), q) {
-                        f(c, t.span);
+                        f(c, t.span, TermKind::Signal(k));
                     }
                     None
                 }
@@ -612,7 +612,7 @@ impl Analyzer {
                     }
                     let entry = words.get(key.as_str());
                     if let Some(c) = entry.and_then(|e| e.unigram) {
-                        f(c, t.span);
+                        f(c, t.span, TermKind::Word);
                     }
                     entry
                 }
@@ -623,20 +623,24 @@ impl Analyzer {
                 .skip(i + min.max(2) - 1)
             {
                 if let Some(c) = quoted_column(&mut column, qterm, text_of(last), q) {
-                    f(c, Span::new(t.span.start, last.span.end));
+                    f(
+                        c,
+                        Span::new(t.span.start, last.span.end),
+                        TermKind::WordNgram,
+                    );
                 }
             }
             match t.kind {
                 TokKind::Signal(k) => {
                     if k.is_address() {
                         if let Some(c) = quoted_column(&mut column, qterm, ADDRESS_SIDE_TERM, q) {
-                            f(c, t.span);
+                            f(c, t.span, TermKind::Side);
                         }
                     }
                     if !t.side.is_empty() {
                         let side = sides.get(t.side.clone()).unwrap_or("");
                         if let Some(c) = quoted_column(&mut column, qterm, side, q) {
-                            f(c, t.span);
+                            f(c, t.span, TermKind::Side);
                         }
                     }
                 }
@@ -648,7 +652,7 @@ impl Analyzer {
                         } else {
                             norm.original_span(base + s, base + e)
                         };
-                        f(c, span);
+                        f(c, span, TermKind::CharNgram);
                     }
                 }
             }
@@ -1551,9 +1555,9 @@ mod tests {
             for round in 0..2 {
                 for text in &texts {
                     let mut expected = Vec::new();
-                    a.for_each_term(text, &mut Scratch::default(), |t, _, s| {
+                    a.for_each_term(text, &mut Scratch::default(), |t, k, s| {
                         if let Some(&c) = vocab.get(t) {
-                            expected.push((c, s));
+                            expected.push((c, s, k));
                         }
                     });
                     let mut got = Vec::new();
@@ -1562,7 +1566,7 @@ mod tests {
                         &mut scratch,
                         &mut memo,
                         |t| vocab.get(t).copied(),
-                        |c, s| got.push((c, s)),
+                        |c, s, k| got.push((c, s, k)),
                     );
                     assert_eq!(got, expected, "round {round}: {text:?}");
                 }
@@ -1587,7 +1591,7 @@ mod tests {
             &mut scratch,
             &mut memo,
             |t| Some(t.len() as u32),
-            |_, _| count += 1,
+            |_, _, _| count += 1,
         );
         assert!(memo.len() <= WORD_MEMO_CAPACITY);
         assert_eq!(count, a.terms(&text).len());
