@@ -59,24 +59,36 @@ class Browser:
             time.sleep(0.2)
         self.downloads = work / "downloads"
         self.downloads.mkdir()
-        options = {
-            "binary": chromium,
-            "args": [
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--no-first-run",
-                "--window-size=1280,1000",
-                f"--user-data-dir={work / 'profile'}",
-            ],
-            "prefs": {
-                "download.default_directory": str(self.downloads),
-                "download.prompt_for_download": False,
-            },
-        }
-        caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": options}}}
-        self.session = self.call("POST", "/session", caps)["sessionId"]
+        # Chromium now and then exits while starting on a busy machine ("session not
+        # created: Chrome instance exited"); a new session with a fresh profile is tried up
+        # to three times, each failure reported, before the test fails.
+        for attempt in range(1, 4):
+            options = {
+                "binary": chromium,
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--no-first-run",
+                    "--window-size=1280,1000",
+                    f"--user-data-dir={work / f'profile-{attempt}'}",
+                ],
+                "prefs": {
+                    "download.default_directory": str(self.downloads),
+                    "download.prompt_for_download": False,
+                },
+            }
+            caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": options}}}
+            try:
+                self.session = self.call("POST", "/session", caps)["sessionId"]
+                break
+            except WebDriverError as e:
+                if attempt == 3:
+                    raise
+                print(f"browser test: Chromium did not start (attempt {attempt}): {e}; retrying",
+                      file=sys.stderr)
+                time.sleep(2)
 
     def call(self, method, path, body=None):
         data = None if body is None else json.dumps(body).encode()
