@@ -72,6 +72,20 @@ fn bench(c: &mut Criterion) {
             black_box(nnz)
         })
     });
+    // The word memo's miss path: a fresh scratch for every text, so every word is looked
+    // up (its unigram and character n-grams) as on a thread's first occurrence of it. The
+    // bench above reuses one scratch, so after its first pass every word hits the memo.
+    g.bench_function("vectorise_cold_memo", |b| {
+        b.iter(|| {
+            let mut nnz = 0usize;
+            for t in &texts {
+                let mut cold = VectorizerScratch::default();
+                model.vectorizer().transform_into(t, &mut cold, false);
+                nnz += cold.row().nnz();
+            }
+            black_box(nnz)
+        })
+    });
     let mut ss = ScoreScratch::default();
     let p = model.score(&data[0].text, &mut ss, true);
     assert_eq!(
