@@ -3,8 +3,8 @@
 //! it with input conversion (pandas, NumPy) and the scikit-learn estimator.
 //!
 //! Texts are borrowed, not copied, wherever Python or Arrow hold them as UTF-8: `str`
-//! objects (through their cached UTF-8), `bytes`, and Arrow string arrays through the Arrow
-//! C data interface. The GIL is released while texts are scored or a model is trained, and
+//! objects through their UTF-8 form (in place for ASCII; CPython makes and caches it once
+//! for other text), `bytes`, and Arrow string arrays through the Arrow C data interface. The GIL is released while texts are scored or a model is trained, and
 //! batches run on a Rust thread pool. No panic crosses into Python: PyO3 turns one into a
 //! `PanicException`, and every error redflag reports becomes a `RedflagError` subclass.
 
