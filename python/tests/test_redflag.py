@@ -311,3 +311,14 @@ def test_dataframe_columns_evaluate_like_lists(default):
     assert set(got["writers"]) == {"w-rails-2", "w-short-faith"}
     codes = pd.Series(df["label"].astype("category"))
     assert redflag.evaluate(default, df["text"], codes, resamples=0)["records"] == len(df)
+
+
+def test_the_package_ships_its_type_stubs():
+    from importlib import resources
+
+    package = resources.files("redflag")
+    assert (package / "_redflag.pyi").is_file()
+    assert (package / "py.typed").is_file()
+    stub = (package / "_redflag.pyi").read_text(encoding="utf-8")
+    for name in ("class Model", "def train", "def evaluate", "def predict_proba"):
+        assert name in stub, name
