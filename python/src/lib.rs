@@ -287,6 +287,62 @@ impl Model {
     }
 }
 
+/// A result as a dict, key for key what `redflag score` writes for it (the same order, the
+/// same optional keys; a test compares them), built directly rather than through serde:
+/// this loop runs under the GIL, once per result.
+fn result_dict<'py>(py: Python<'py>, r: &ScoreResult<'_>) -> PyResult<Bound<'py, PyDict>> {
+    use pyo3::intern;
+    let d = PyDict::new(py);
+    match r.id {
+        ResultId::Position(n) => d.set_item(intern!(py, "id"), n)?,
+        ResultId::Given(serde_json::Value::String(s)) => d.set_item(intern!(py, "id"), s)?,
+        ResultId::Given(v) => match v.as_i64() {
+            Some(n) => d.set_item(intern!(py, "id"), n)?,
+            None => d.set_item(intern!(py, "id"), pythonize::pythonize(py, v)?)?,
+        },
+    }
+    if let Some(input) = r.input {
+        d.set_item(intern!(py, "input"), input)?;
+    }
+    d.set_item(intern!(py, "lang"), r.lang)?;
+    d.set_item(intern!(py, "label"), r.label)?;
+    let scores = PyDict::new(py);
+    for (class, p) in r.scores.0.iter().zip(r.scores.1) {
+        scores.set_item(class, *p)?;
+    }
+    d.set_item(intern!(py, "scores"), scores)?;
+    d.set_item(intern!(py, "review"), r.review)?;
+    if let Some(explains) = r.explains {
+        d.set_item(intern!(py, "explains"), explains)?;
+    }
+    if let Some(threshold) = r.threshold {
+        d.set_item(intern!(py, "threshold"), threshold)?;
+    }
+    let reasons = PyList::empty(py);
+    for reason in &r.reasons {
+        let e = PyDict::new(py);
+        e.set_item(intern!(py, "feature"), reason.feature)?;
+        let kind = match reason.kind {
+            redflag::model::ReasonKind::Word => intern!(py, "word"),
+            redflag::model::ReasonKind::Phrase => intern!(py, "phrase"),
+            redflag::model::ReasonKind::Signal => intern!(py, "signal"),
+        };
+        e.set_item(intern!(py, "kind"), kind)?;
+        e.set_item(intern!(py, "weight"), reason.weight)?;
+        let spans = PyList::empty(py);
+        for span in &reason.spans {
+            spans.append(PyList::new(py, [span.0, span.1])?)?;
+        }
+        e.set_item(intern!(py, "spans"), spans)?;
+        reasons.append(e)?;
+    }
+    d.set_item(intern!(py, "reasons"), reasons)?;
+    if !r.warnings.is_empty() {
+        d.set_item(intern!(py, "warnings"), PyList::new(py, &r.warnings)?)?;
+    }
+    Ok(d)
+}
+
 /// A result id from Python: an int or a str (NumPy integers count as ints).
 fn id_value(obj: &Bound<'_, PyAny>, i: usize) -> PyResult<serde_json::Value> {
     if let Ok(s) = obj.cast::<PyString>() {
@@ -449,7 +505,7 @@ impl Model {
                 truncated: *truncated,
             };
             let result = ScoreResult::new(&self.inner, p, id, flags, reasons);
-            out.append(pythonize::pythonize(py, &result)?)?;
+            out.append(result_dict(py, &result)?)?;
         }
         Ok(out)
     }
