@@ -156,11 +156,8 @@ class Model:
         """One dict per text in the score contract of ``redflag score``: ``id`` (``ids[i]``,
         else the index), ``lang``, ``label``, ``scores``, ``review``, ``explains``,
         ``threshold``, ``reasons`` (feature, kind, weight, byte spans) and ``warnings``."""
-        if ids is not None and not isinstance(ids, list):
-            if isinstance(ids, (str, bytes)):
-                raise TypeError("ids: expected a sequence of ids, got a single value")
-            ids = ids.to_pylist() if hasattr(ids, "to_pylist") else (
-                ids.tolist() if hasattr(ids, "tolist") else list(ids))
+        if ids is not None:
+            ids = _pylist(ids, "ids")
         return self._inner.score(_texts(texts), reasons=reasons, ids=ids, threads=threads)
 
     def predict_proba(self, texts: Any, threads: Optional[int] = None) -> np.ndarray:
@@ -262,13 +259,21 @@ def _optional(values: Any, what: str) -> Optional[list]:
     or NaN)."""
     if values is None:
         return None
+    return ["" if v is None or v != v else str(v) for v in _pylist(values, what)]
+
+
+def _pylist(values: Any, what: str) -> list:
+    """One Python value per text, as a list (pyarrow arrays, NumPy arrays and pandas
+    Series give their elements as Python values)."""
+    if isinstance(values, list):
+        return values
     if isinstance(values, (str, bytes)):
         raise TypeError(f"{what}: expected one value per text, got a single value")
     if hasattr(values, "to_pylist"):
-        values = values.to_pylist()
-    elif hasattr(values, "tolist"):
-        values = values.tolist()
-    return ["" if v is None or v != v else str(v) for v in values]
+        return values.to_pylist()
+    if hasattr(values, "tolist"):
+        return values.tolist()
+    return list(values)
 
 
 def evaluate(

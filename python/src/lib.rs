@@ -675,6 +675,7 @@ impl std::io::Write for HashWriter {
 /// The JSON Lines form of labelled texts, as bytes: one `{"id", "text", "label"}` per line.
 /// `redflag train --data` on a file of these bytes trains the same model, byte for byte,
 /// as `train` on the texts and labels.
+#[pyfunction]
 fn jsonl<'py>(
     py: Python<'py>,
     texts: &Bound<'py, PyAny>,
@@ -685,16 +686,6 @@ fn jsonl<'py>(
     redflag::io::write_labeled_jsonl(&mut out, &records)
         .map_err(|e| RedflagError::new_err(e.to_string()))?;
     Ok(PyBytes::new(py, &out))
-}
-
-#[pyfunction]
-#[pyo3(name = "jsonl")]
-fn jsonl_py<'py>(
-    py: Python<'py>,
-    texts: &Bound<'py, PyAny>,
-    labels: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyBytes>> {
-    jsonl(py, texts, labels)
 }
 
 /// A training configuration from TOML text (a `--config` file's contents) or JSON text (a
@@ -764,7 +755,8 @@ fn train<'py>(
     })?;
     let model = model.map_err(py_err)?;
     let bytes = redflag::bundle::write_model(&model).map_err(py_err)?;
-    Model::from_model_bytes(&bytes, "<trained in Python>".into())
+    // The fitted model as it is: its file's bytes give only the checksums.
+    Model::new(model, &bytes, "<trained in Python>".into())
 }
 
 /// The report `redflag evaluate --json` writes, as a JSON string.
@@ -828,7 +820,7 @@ fn _redflag(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Model>()?;
     m.add_function(wrap_pyfunction!(train, m)?)?;
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
-    m.add_function(wrap_pyfunction!(jsonl_py, m)?)?;
+    m.add_function(wrap_pyfunction!(jsonl, m)?)?;
     m.add("RedflagError", m.py().get_type::<RedflagError>())?;
     m.add("ModelFileError", m.py().get_type::<ModelFileError>())?;
     m.add("ConfigError", m.py().get_type::<ConfigError>())?;
