@@ -71,19 +71,17 @@ mod layering {
 
     fn graph() -> BTreeMap<String, BTreeSet<String>> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let roots = [
-            ("Classifier", "classifier"),
-            ("ScoreScratch", "classifier"),
-            ("Prediction", "classifier"),
-            ("ModelMeta", "classifier"),
-            ("DataFile", "classifier"),
-            ("MAX_REASONS", "classifier"),
-            ("MAX_SPANS_PER_REASON", "classifier"),
-            ("Error", "error"),
-            ("ErrorKind", "error"),
-            ("Position", "error"),
-            ("Result", "error"),
-        ];
+        // Names the crate root re-exports (`pub use classifier::{Classifier, ...}`), each
+        // with the module that defines it.
+        let lib = std::fs::read_to_string(root.join("lib.rs")).unwrap();
+        let mut roots: Vec<(String, String)> = Vec::new();
+        for item in lib.split("\npub use ").skip(1) {
+            let (module, names) = item.split_once("::").unwrap();
+            let names = names.split(';').next().unwrap();
+            for name in names.trim_matches(|c| c == '{' || c == '}').split(',') {
+                roots.push((name.trim().to_string(), module.to_string()));
+            }
+        }
         let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut stack = vec![root.clone()];
         while let Some(dir) = stack.pop() {
@@ -129,8 +127,8 @@ mod layering {
                         for name in names {
                             let module = roots
                                 .iter()
-                                .find(|(n, _)| *n == name)
-                                .map_or(name, |(_, m)| m);
+                                .find(|(n, _)| n == name)
+                                .map_or(name, |(_, m)| m.as_str());
                             if !module.is_empty() && module != top {
                                 edges.insert(module.to_string());
                             }
