@@ -409,8 +409,29 @@ pub fn render_card(c: &CardInputs) -> String {
         }
         s.push_str("\n**All held-out writers pooled:**\n\n| run | appeal AP | propaganda AP | appeal recall at precision 0.90 | propaganda recall at precision 0.90 | review precision | review recall | everyday religious language sent to review |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
         let _ = writeln!(s, "{}", headline_row("this configuration", &l.pooled));
+        fn writers(r: &LowoRun) -> Vec<&str> {
+            let mut w: Vec<&str> = r
+                .leave_one_out
+                .folds
+                .iter()
+                .map(|f| f.value.as_str())
+                .collect();
+            w.sort_unstable();
+            w
+        }
         for (name, v) in c.lowo_variants {
-            let _ = writeln!(s, "{}", headline_row(name, &v.pooled));
+            // A variant run on another set of writers (an ablation kept from before writers
+            // joined) is not comparable row for row: say so in the row rather than hide it.
+            let name = if writers(v) == writers(l) {
+                name.clone()
+            } else {
+                format!(
+                    "{name} (a run on {} writers, not these {}: not comparable row for row)",
+                    v.leave_one_out.folds.len(),
+                    l.leave_one_out.folds.len()
+                )
+            };
+            let _ = writeln!(s, "{}", headline_row(&name, &v.pooled));
         }
         s.push_str(
             "\nReview rates of lawful look-alikes written by the held-out writers (pooled):\n\n",

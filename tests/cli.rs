@@ -1467,6 +1467,34 @@ fn cv_leaves_one_writer_out_groups_by_writer_and_train_takes_its_predictions() {
     assert!(card.contains("## Generalisation to an unseen writer (headline)"));
     assert!(card.contains("| w2 | 6 |"), "{card}");
     assert!(card.contains("| again |"));
+    // A variant run on other writers (an ablation kept from before a writer joined) is
+    // marked as such in its row.
+    let mut earlier: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("lowo.json")).unwrap()).unwrap();
+    earlier["leave_one_out"]["folds"]
+        .as_array_mut()
+        .unwrap()
+        .pop();
+    let earlier_path = dir.path().join("earlier.json");
+    std::fs::write(&earlier_path, earlier.to_string()).unwrap();
+    let o = run(
+        &[
+            "card",
+            "--model",
+            model.to_str().unwrap(),
+            "--lowo",
+            out.join("lowo.json").to_str().unwrap(),
+            "--lowo-variant",
+            &format!("earlier={}", earlier_path.display()),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let card = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        card.contains("| earlier (a run on 2 writers, not these 3: not comparable row for row) |"),
+        "{card}"
+    );
     // Grouped k-fold by writer keeps each writer in one fold.
     let o = run(
         &[
