@@ -186,6 +186,12 @@ fn verified_payload(bytes: &[u8]) -> Result<&[u8], ModelFileError> {
         return Err(ModelFileError::TrailingBytes(actual - expected_total));
     }
     let payload = &bytes[HEADER_LEN..];
+    if is_embedded(bytes) {
+        // The embedded model is part of the executable, as trusted as its code; its
+        // checksum was verified when it was built into it (the test
+        // `the_embedded_model_passes_its_checksum`), so loading it does not hash 37 MB again.
+        return Ok(payload);
+    }
     let digest = Sha256::digest(payload);
     if digest[..] != bytes[20..52] {
         return Err(ModelFileError::ChecksumMismatch {
@@ -194,6 +200,12 @@ fn verified_payload(bytes: &[u8]) -> Result<&[u8], ModelFileError> {
         });
     }
     Ok(payload)
+}
+
+/// True when `bytes` are the embedded [`DEFAULT_MODEL`] itself (the same memory, not a copy
+/// of it: a copy read from anywhere else is verified like any file).
+fn is_embedded(bytes: &[u8]) -> bool {
+    std::ptr::eq(bytes, DEFAULT_MODEL)
 }
 
 /// The SHA-256 of a model file's payload as stored in its header (hex), after verifying it.
@@ -308,6 +320,28 @@ mod tests {
     use super::*;
     use crate::io::LabeledRecord;
     use crate::ScoreScratch;
+
+    /// Loading the embedded model skips its checksum (see `verified_payload`); this is where
+    /// the checksum is verified instead: on a copy, which is not the embedded memory and so
+    /// is hashed in full like any file, and which must load to the same model.
+    #[test]
+    fn the_embedded_model_passes_its_checksum() {
+        assert!(is_embedded(DEFAULT_MODEL));
+        let copy = DEFAULT_MODEL.to_vec();
+        assert!(!is_embedded(&copy));
+        verified_payload(&copy).expect("the embedded model's checksum");
+        assert_eq!(checksum(&copy).unwrap(), checksum(DEFAULT_MODEL).unwrap());
+        let (a, b) = (read_model(&copy).unwrap(), Classifier::default_model().unwrap());
+        assert_eq!(write_model(&a).unwrap(), write_model(&b).unwrap());
+        // A damaged copy is still refused.
+        let mut damaged = copy;
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1;
+        assert!(matches!(
+            verified_payload(&damaged),
+            Err(ModelFileError::ChecksumMismatch { .. })
+        ));
+    }
 
     /// Six labelled records, one or two per class, shared by the unit and property tests.
     pub(super) fn tiny_data() -> Vec<LabeledRecord> {
