@@ -206,11 +206,11 @@ pub enum ModelFileError {
     #[error("not a redflag model file (wrong magic bytes)")]
     NotAModel,
     /// The file is of a format version this build cannot read.
-    #[error("model format version {found} is not supported by this redflag (it reads version {supported}); use a matching redflag release or retrain")]
+    #[error("model format version {found} is not supported by this redflag (it reads versions 1 to {supported}); use a matching redflag release or retrain")]
     UnsupportedVersion {
         /// Version in the file.
         found: u32,
-        /// Version this build reads.
+        /// The newest version this build reads.
         supported: u32,
     },
     /// The file is shorter than its header says.

@@ -241,6 +241,8 @@ struct Model {
     /// The SHA-256 of the whole file, and its size.
     file_sha256: String,
     bytes: usize,
+    /// The model file's format version.
+    format_version: u32,
 }
 
 impl Model {
@@ -256,6 +258,7 @@ impl Model {
             sha256: redflag::bundle::checksum(bytes).map_err(py_err)?,
             file_sha256: redflag::bundle::file_checksum(bytes),
             bytes: bytes.len(),
+            format_version: redflag::bundle::format_version(bytes).map_err(py_err)?,
         })
     }
 
@@ -430,6 +433,7 @@ impl Model {
             sha256: self.sha256.clone(),
             file_sha256: self.file_sha256.clone(),
             bytes: self.bytes,
+            format_version: self.format_version,
         })
     }
 
@@ -449,7 +453,7 @@ impl Model {
         let card = serde_json::json!({
             "model": self.shown,
             "bytes": self.bytes,
-            "format_version": redflag::bundle::FORMAT_VERSION,
+            "format_version": self.format_version,
             "sha256": self.sha256,
             "file_sha256": self.file_sha256,
             "header": header,

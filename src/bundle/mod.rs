@@ -9,14 +9,29 @@
 //! | 8..12 | format version, `u32` |
 //! | 12..20 | payload length, `u64` |
 //! | 20..52 | SHA-256 of the payload |
-//! | 52.. | payload: [postcard](https://docs.rs/postcard) of the sections below |
+//! | 52.. | payload |
 //!
-//! The payload's sections are: a JSON header (class names, review thresholds, the full
-//! training configuration — analyser, features, solver — and training metadata, readable
-//! by `redflag inspect` and by eye), the vocabulary, the TF-IDF weights and the logistic
+//! The payload holds a JSON header (class names, review thresholds, the full training
+//! configuration — analyser, features, solver — and training metadata, readable by
+//! `redflag inspect` and by eye), the vocabulary, the TF-IDF weights and the logistic
 //! weights. Reading checks, in order: magic, version, length (truncation), checksum
 //! (tampering), then decodes and cross-checks every section, so a damaged or hostile file
 //! gets an error naming the problem, never a panic.
+//!
+//! **Version 2** (written since 0.2) lays the large arrays out so that they can be used
+//! where they lie, without decoding: the payload is a `u64` length, then
+//! [postcard](https://docs.rs/postcard) of a [`Layout`] (the header and the small parts,
+//! and where each array lies), zero padding to a file offset that is a multiple of 16,
+//! then the arrays, each little-endian and 16-byte aligned: the terms' text (UTF-8) and
+//! where each term ends (`u32`), document frequencies (`u64`), the sorted term hashes of
+//! the vocabulary's index (`u64`) and, when columns are not in hash order, the column of
+//! each (`u32`), the index's start table (`u32`), the idf (`f32`) and the weights (`f32`, feature-major: a feature's
+//! weights for every class side by side). The embedded default model is used in place:
+//! nothing is copied, hashed or re-indexed on load, and only the checks that cost no pass
+//! over an array run (its bytes were verified when it was built in, by its checksum and
+//! the test that loads a copy of it like a file). A model read from a file is copied out
+//! of its bytes, one copy per array, and checked in full. **Version 1** (0.1) was one postcard value of every
+//! part; it is still read.
 //!
 //! ```
 //! use redflag::bundle::{read_model, ModelFileError};
@@ -25,6 +40,7 @@
 //! assert!(matches!(err.kind(), redflag::ErrorKind::ModelFile(ModelFileError::NotAModel)));
 //! ```
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -33,22 +49,32 @@ use sha2::{Digest, Sha256};
 use crate::classifier::{Classifier, ModelMeta};
 use crate::config::TrainConfig;
 use crate::error::{Error, Result};
-use crate::features::{TermList, TfIdf, Vectorizer, Vocabulary};
-use crate::model::logistic::LogisticModel;
+use crate::features::{TermList, TfIdf, TfIdfParams, Vectorizer, Vocabulary};
+use crate::model::logistic::{FitReport, LogisticModel};
 use crate::model::{Calibration, ReviewPolicy};
 use crate::text::Analyzer;
 
 /// The first eight bytes of every model file.
 pub const MAGIC: [u8; 8] = *b"\x89RFM\r\n\x1a\n";
-/// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this build writes (it reads this one and version 1).
+pub const FORMAT_VERSION: u32 = 2;
+/// Alignment of the arrays of a version-2 file, from the start of the file.
+const ALIGN: usize = 16;
 /// Size of the fixed header before the payload.
 pub const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 /// Largest model file accepted (checked before anything is allocated).
 pub const MAX_MODEL_BYTES: u64 = 1 << 30;
 
-/// The default model, trained from the recipe in `datasets/` and embedded at build time.
-pub static DEFAULT_MODEL: &[u8] = include_bytes!("../../models/default.rfm");
+/// Bytes aligned to [`ALIGN`] (a version-2 model's arrays are used in place only from
+/// aligned memory).
+#[repr(C, align(16))]
+struct Aligned<B: ?Sized>(B);
+
+static EMBEDDED: &Aligned<[u8]> = &Aligned(*include_bytes!("../../models/default.rfm"));
+
+/// The default model, trained from the recipe in `datasets/` and embedded at build time
+/// (16-byte aligned, so that its arrays are used where they lie).
+pub static DEFAULT_MODEL: &[u8] = &EMBEDDED.0;
 
 pub use crate::error::ModelFileError;
 
@@ -70,6 +96,7 @@ pub struct ModelHeader {
     pub meta: ModelMeta,
 }
 
+/// A version-1 payload (read, no longer written).
 #[derive(Serialize, Deserialize)]
 struct Payload {
     header_json: String,
@@ -110,15 +137,206 @@ pub fn write_model(classifier: &Classifier) -> Result<Vec<u8>> {
         config: classifier.config.clone(),
         meta: classifier.meta.clone(),
     };
-    let payload = Payload {
-        header_json: serde_json::to_string_pretty(&header)
-            .map_err(|e| ModelFileError::Decode(e.to_string()))?,
-        vocabulary: classifier.vectorizer.vocabulary().into(),
-        tfidf: classifier.vectorizer.tfidf().clone(),
-        logistic: classifier.logistic.clone(),
+    let header_json =
+        serde_json::to_string_pretty(&header).map_err(|e| ModelFileError::Decode(e.to_string()))?;
+    let vocabulary = classifier.vectorizer.vocabulary();
+    let tfidf = classifier.vectorizer.tfidf();
+    let logistic = &classifier.logistic;
+    let mut data = Vec::new();
+    let layout = Layout {
+        header_json,
+        tfidf: tfidf.params().clone(),
+        n_features: logistic.n_features() as u64,
+        n_classes: logistic.n_classes() as u64,
+        intercept: logistic.intercept().to_vec(),
+        fit: logistic.report().clone(),
+        term_text: put(&mut data, vocabulary.terms().text().as_bytes()),
+        term_ends: put_array(&mut data, vocabulary.terms().ends()),
+        df: put_array(&mut data, vocabulary.doc_frequencies()),
+        keys: put_array(&mut data, vocabulary.keys()),
+        columns: vocabulary.columns().map(|c| put_array(&mut data, c)),
+        starts: put_array(&mut data, vocabulary.start_table()),
+        idf: put_array(&mut data, tfidf.idf()),
+        weights: put_array(&mut data, logistic.weights()),
     };
-    let body = postcard::to_stdvec(&payload).map_err(|e| ModelFileError::Decode(e.to_string()))?;
-    Ok(seal(&body))
+    let meta = postcard::to_stdvec(&layout).map_err(|e| ModelFileError::Decode(e.to_string()))?;
+    let mut payload = Vec::with_capacity(8 + meta.len() + ALIGN + data.len());
+    payload.extend_from_slice(&(meta.len() as u64).to_le_bytes());
+    payload.extend_from_slice(&meta);
+    payload.resize(data_start(meta.len()) - HEADER_LEN, 0);
+    payload.extend_from_slice(&data);
+    Ok(seal(&payload))
+}
+
+/// The small parts of a version-2 model and where its arrays lie.
+#[derive(Serialize, Deserialize)]
+struct Layout {
+    header_json: String,
+    tfidf: TfIdfParams,
+    n_features: u64,
+    n_classes: u64,
+    intercept: Vec<f32>,
+    fit: FitReport,
+    term_text: Section,
+    term_ends: Section,
+    df: Section,
+    keys: Section,
+    columns: Option<Section>,
+    starts: Section,
+    idf: Section,
+    weights: Section,
+}
+
+/// Where an array lies: byte offset from the start of the data area, and byte length.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+struct Section {
+    offset: u64,
+    len: u64,
+}
+
+/// File offset of a version-2 file's data area, after its layout of `meta_len` bytes.
+fn data_start(meta_len: usize) -> usize {
+    (HEADER_LEN + 8 + meta_len).next_multiple_of(ALIGN)
+}
+
+/// Appends bytes to the data area at the next aligned offset.
+fn put(data: &mut Vec<u8>, bytes: &[u8]) -> Section {
+    data.resize(data.len().next_multiple_of(ALIGN), 0);
+    let offset = data.len() as u64;
+    data.extend_from_slice(bytes);
+    Section {
+        offset,
+        len: bytes.len() as u64,
+    }
+}
+
+/// Appends an array, little-endian.
+fn put_array<T: Scalar>(data: &mut Vec<u8>, values: &[T]) -> Section {
+    if cfg!(target_endian = "little") {
+        put(data, bytemuck::cast_slice(values))
+    } else {
+        let bytes: Vec<u8> = values
+            .iter()
+            .flat_map(|v| bytemuck::bytes_of(&v.swap_to_le()).to_vec())
+            .collect();
+        put(data, &bytes)
+    }
+}
+
+/// The numbers a version-2 file stores in arrays.
+trait Scalar: bytemuck::Pod {
+    /// The value with its bytes in little-endian order (the identity on little-endian
+    /// machines; its own inverse).
+    fn swap_to_le(self) -> Self;
+}
+
+impl Scalar for u32 {
+    fn swap_to_le(self) -> Self {
+        self.to_le()
+    }
+}
+
+impl Scalar for u64 {
+    fn swap_to_le(self) -> Self {
+        self.to_le()
+    }
+}
+
+impl Scalar for f32 {
+    fn swap_to_le(self) -> Self {
+        f32::from_bits(self.to_bits().to_le())
+    }
+}
+
+/// The bytes of a version-2 file and, for the embedded model, the same bytes with a
+/// `'static` lifetime (so that its arrays are borrowed, not copied).
+struct Area<'a> {
+    file: &'a [u8],
+    embedded: Option<&'static [u8]>,
+    data_start: usize,
+}
+
+impl Area<'_> {
+    fn range(&self, s: Section, what: &str) -> Result<std::ops::Range<usize>, ModelFileError> {
+        let outside = || ModelFileError::Invalid(format!("the {what} lie outside the file"));
+        let start = usize::try_from(s.offset)
+            .ok()
+            .and_then(|o| o.checked_add(self.data_start))
+            .ok_or_else(outside)?;
+        let end = usize::try_from(s.len)
+            .ok()
+            .and_then(|l| l.checked_add(start))
+            .filter(|&e| e <= self.file.len())
+            .ok_or_else(outside)?;
+        Ok(start..end)
+    }
+
+    fn array<T: Scalar>(
+        &self,
+        s: Section,
+        what: &str,
+    ) -> Result<Cow<'static, [T]>, ModelFileError> {
+        let r = self.range(s, what)?;
+        let size = std::mem::size_of::<T>();
+        if r.len() % size != 0 {
+            return Err(ModelFileError::Invalid(format!(
+                "the {what} are {} bytes, not a whole number of {size}-byte values",
+                r.len()
+            )));
+        }
+        if cfg!(target_endian = "little") {
+            if let Some(v) = self
+                .embedded
+                .and_then(|e| bytemuck::try_cast_slice(&e[r.clone()]).ok())
+            {
+                return Ok(Cow::Borrowed(v));
+            }
+            return Ok(Cow::Owned(bytemuck::pod_collect_to_vec(&self.file[r])));
+        }
+        Ok(Cow::Owned(
+            self.file[r]
+                .chunks_exact(size)
+                .map(|c| bytemuck::pod_read_unaligned::<T>(c).swap_to_le())
+                .collect(),
+        ))
+    }
+
+    fn text(&self, s: Section, what: &str) -> Result<Cow<'static, str>, ModelFileError> {
+        let r = self.range(s, what)?;
+        let not_utf8 = |e| ModelFileError::Invalid(format!("the {what} are not UTF-8: {e}"));
+        Ok(match self.embedded {
+            Some(e) => Cow::Borrowed(simdutf8::compat::from_utf8(&e[r]).map_err(not_utf8)?),
+            None => Cow::Owned(
+                simdutf8::compat::from_utf8(&self.file[r])
+                    .map_err(not_utf8)?
+                    .to_owned(),
+            ),
+        })
+    }
+}
+
+/// Splits a verified version-2 payload into its layout and data area.
+fn layout(file: &[u8]) -> Result<(Layout, Area<'_>), ModelFileError> {
+    let payload = &file[HEADER_LEN..];
+    let short = || ModelFileError::Decode("the payload is too short for its layout".into());
+    let meta_len = payload
+        .get(..8)
+        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+        .and_then(|l| usize::try_from(l).ok())
+        .filter(|&l| l <= payload.len() - 8)
+        .ok_or_else(short)?;
+    let layout: Layout = postcard::from_bytes(&payload[8..8 + meta_len])
+        .map_err(|e| ModelFileError::Decode(e.to_string()))?;
+    let data_start = data_start(meta_len);
+    if data_start > file.len() {
+        return Err(short());
+    }
+    let area = Area {
+        file,
+        embedded: is_embedded(file).then_some(DEFAULT_MODEL),
+        data_start,
+    };
+    Ok((layout, area))
 }
 
 /// Wraps an encoded payload in the model-file envelope: magic, version, length and
@@ -126,9 +344,15 @@ pub fn write_model(classifier: &Classifier) -> Result<Vec<u8>> {
 /// whose checksum is right but whose payload is hostile ([`read_model`] must still refuse
 /// them cleanly).
 pub fn seal(payload: &[u8]) -> Vec<u8> {
+    seal_version(FORMAT_VERSION, payload)
+}
+
+/// [`seal`] with another format version in the envelope (to build version-1 files in
+/// tests and fuzzing).
+pub fn seal_version(version: u32, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
     out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&version.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(&Sha256::digest(payload));
     out.extend_from_slice(payload);
@@ -143,8 +367,9 @@ pub fn save_model(classifier: &Classifier, path: &Path) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(|e| Error::io(Some(path.to_path_buf()), e))
 }
 
-/// Checks the fixed header and checksum; returns the version and the verified payload.
-fn verified_payload(bytes: &[u8]) -> Result<&[u8], ModelFileError> {
+/// Checks the fixed header and checksum; returns the format version and the verified
+/// payload.
+fn verified_payload(bytes: &[u8]) -> Result<(u32, &[u8]), ModelFileError> {
     if bytes.len() < 8 || bytes[..8] != MAGIC {
         return Err(ModelFileError::NotAModel);
     }
@@ -155,7 +380,7 @@ fn verified_payload(bytes: &[u8]) -> Result<&[u8], ModelFileError> {
         });
     }
     let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-    if version != FORMAT_VERSION {
+    if version != FORMAT_VERSION && version != 1 {
         return Err(ModelFileError::UnsupportedVersion {
             found: version,
             supported: FORMAT_VERSION,
@@ -190,7 +415,7 @@ fn verified_payload(bytes: &[u8]) -> Result<&[u8], ModelFileError> {
         // The embedded model is part of the executable, as trusted as its code; its
         // checksum was verified when it was built into it (the test
         // `the_embedded_model_passes_its_checksum`), so loading it does not hash 37 MB again.
-        return Ok(payload);
+        return Ok((version, payload));
     }
     let digest = Sha256::digest(payload);
     if digest[..] != bytes[20..52] {
@@ -199,7 +424,7 @@ fn verified_payload(bytes: &[u8]) -> Result<&[u8], ModelFileError> {
             actual: hex(&digest),
         });
     }
-    Ok(payload)
+    Ok((version, payload))
 }
 
 /// True when `bytes` are the embedded [`DEFAULT_MODEL`] itself (the same memory, not a copy
@@ -210,7 +435,7 @@ fn is_embedded(bytes: &[u8]) -> bool {
 
 /// The SHA-256 of a model file's payload as stored in its header (hex), after verifying it.
 pub fn checksum(bytes: &[u8]) -> Result<String> {
-    verified_payload(bytes)?;
+    verified(bytes)?;
     Ok(hex(&bytes[20..52]))
 }
 
@@ -220,18 +445,29 @@ pub fn file_checksum(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// The format version of a model file (after verifying magic, version and checksum).
+pub fn format_version(bytes: &[u8]) -> Result<u32> {
+    Ok(verified(bytes)?.0)
+}
+
 /// Reads only the JSON header of a model file (after verifying magic, version and checksum).
 pub fn read_header(bytes: &[u8]) -> Result<ModelHeader> {
-    let payload: Payload = decode(bytes)?;
-    serde_json::from_str(&payload.header_json)
+    let header_json = match verified(bytes)? {
+        (1, payload) => decode_v1(payload)?.header_json,
+        _ => layout(bytes)?.0.header_json,
+    };
+    serde_json::from_str(&header_json)
         .map_err(|e| ModelFileError::Decode(format!("header: {e}")).into())
 }
 
-fn decode(bytes: &[u8]) -> Result<Payload> {
+fn verified(bytes: &[u8]) -> Result<(u32, &[u8])> {
     if bytes.is_empty() {
         return Err(ModelFileError::NoDefaultModel.into());
     }
-    let payload = verified_payload(bytes)?;
+    Ok(verified_payload(bytes)?)
+}
+
+fn decode_v1(payload: &[u8]) -> Result<Payload> {
     Ok(postcard::from_bytes(payload).map_err(|e| ModelFileError::Decode(e.to_string()))?)
 }
 
@@ -243,24 +479,61 @@ impl Classifier {
     }
 }
 
-/// Reads a classifier from model-file bytes.
+/// Reads a classifier from model-file bytes. The embedded [`DEFAULT_MODEL`] is used in
+/// place; other bytes are copied out, so the classifier does not borrow them.
 pub fn read_model(bytes: &[u8]) -> Result<Classifier> {
-    let payload = decode(bytes)?;
-    let header: ModelHeader = serde_json::from_str(&payload.header_json)
+    let invalid = |e: Error| -> Error { ModelFileError::Invalid(e.to_string()).into() };
+    let (header_json, vocabulary, tfidf, logistic) = match verified(bytes)? {
+        (1, payload) => {
+            let p = decode_v1(payload)?;
+            let vocabulary = Vocabulary::from_term_list(p.vocabulary.terms, p.vocabulary.df)
+                .map_err(|e| invalid(e.into()))?;
+            (p.header_json, vocabulary, p.tfidf, p.logistic)
+        }
+        _ => {
+            let (l, area) = layout(bytes)?;
+            let verify = area.embedded.is_none();
+            let terms = TermList::from_parts(
+                area.text(l.term_text, "term texts")?,
+                area.array(l.term_ends, "term ends")?,
+                verify,
+            )
+            .map_err(|e| invalid(e.into()))?;
+            let columns = l.columns.map(|c| area.array(c, "columns")).transpose()?;
+            let vocabulary = Vocabulary::from_index(
+                terms,
+                area.array(l.df, "document frequencies")?,
+                area.array(l.keys, "term hashes")?,
+                columns,
+                area.array(l.starts, "start table")?,
+                verify,
+            )
+            .map_err(|e| invalid(e.into()))?;
+            let tfidf = TfIdf::from_parts(l.tfidf, area.array::<f32>(l.idf, "idf values")?)
+                .map_err(|e| invalid(e.into()))?;
+            let too_big = || ModelFileError::Invalid("the model's shape overflows".into());
+            let logistic = LogisticModel::from_parts(
+                usize::try_from(l.n_features).map_err(|_| too_big())?,
+                usize::try_from(l.n_classes).map_err(|_| too_big())?,
+                area.array::<f32>(l.weights, "weights")?,
+                l.intercept,
+                l.fit,
+            );
+            (l.header_json, vocabulary, tfidf, logistic)
+        }
+    };
+    let header: ModelHeader = serde_json::from_str(&header_json)
         .map_err(|e| ModelFileError::Decode(format!("header: {e}")))?;
     if header.format != "redflag-model" {
         return Err(ModelFileError::Invalid(format!("format is {:?}", header.format)).into());
     }
-    let invalid = |e: Error| -> Error { ModelFileError::Invalid(e.to_string()).into() };
     let analyzer = Analyzer::new(header.config.analyzer.clone()).map_err(|e| invalid(e.into()))?;
-    let vocabulary = Vocabulary::from_term_list(payload.vocabulary.terms, payload.vocabulary.df)
-        .map_err(|e| invalid(e.into()))?;
-    let vectorizer = Vectorizer::from_parts(analyzer, vocabulary, payload.tfidf)
-        .map_err(|e| invalid(e.into()))?;
+    let vectorizer =
+        Vectorizer::from_parts(analyzer, vocabulary, tfidf).map_err(|e| invalid(e.into()))?;
     Classifier::from_parts(
         header.classes,
         vectorizer,
-        payload.logistic,
+        logistic,
         header.calibration,
         header.review,
         header.config,
@@ -331,7 +604,10 @@ mod tests {
         assert!(!is_embedded(&copy));
         verified_payload(&copy).expect("the embedded model's checksum");
         assert_eq!(checksum(&copy).unwrap(), checksum(DEFAULT_MODEL).unwrap());
-        let (a, b) = (read_model(&copy).unwrap(), Classifier::default_model().unwrap());
+        let (a, b) = (
+            read_model(&copy).unwrap(),
+            Classifier::default_model().unwrap(),
+        );
         assert_eq!(write_model(&a).unwrap(), write_model(&b).unwrap());
         // A damaged copy is still refused.
         let mut damaged = copy;
@@ -419,13 +695,13 @@ mod tests {
     #[test]
     fn other_version_truncated_tampered_and_trailing_files_are_named() {
         let bytes = write_model(&tiny()).unwrap();
-        let mut v2 = bytes.clone();
-        v2[8..12].copy_from_slice(&2u32.to_le_bytes());
+        let mut v3 = bytes.clone();
+        v3[8..12].copy_from_slice(&3u32.to_le_bytes());
         assert_eq!(
-            model_error(&v2),
+            model_error(&v3),
             ModelFileError::UnsupportedVersion {
-                found: 2,
-                supported: 1
+                found: 3,
+                supported: 2
             }
         );
         assert!(matches!(
@@ -454,8 +730,8 @@ mod tests {
         ));
         assert_eq!(model_error(b"GIF89a..."), ModelFileError::NotAModel);
         assert_eq!(model_error(b""), ModelFileError::NoDefaultModel);
-        let msg = read_model(&v2).unwrap_err().to_string();
-        assert!(msg.contains("version 2"), "{msg}");
+        let msg = read_model(&v3).unwrap_err().to_string();
+        assert!(msg.contains("version 3"), "{msg}");
     }
 
     #[test]
@@ -519,7 +795,8 @@ mod tests {
         ));
         let model = tiny();
         let payload = |header_json: String, vocabulary: &Vocabulary| {
-            seal(
+            seal_version(
+                1,
                 &postcard::to_stdvec(&Payload {
                     header_json,
                     vocabulary: vocabulary.into(),
@@ -559,8 +836,102 @@ mod tests {
             model.logistic.clone(),
         ))
         .unwrap();
-        let err = model_error(&seal(&body));
+        let err = model_error(&seal_version(1, &body));
         assert!(err.to_string().contains("more than the limit"), "{err}");
+    }
+
+    /// Version 1 files (redflag 0.1) still load, to the same model as version 2.
+    #[test]
+    fn a_version_1_file_loads_to_the_same_model() {
+        let model = tiny();
+        let header = ModelHeader {
+            format: "redflag-model".into(),
+            classes: model.classes.clone(),
+            review: model.review.clone(),
+            calibration: model.calibration,
+            config: model.config.clone(),
+            meta: model.meta.clone(),
+        };
+        let v1 = seal_version(
+            1,
+            &postcard::to_stdvec(&Payload {
+                header_json: serde_json::to_string_pretty(&header).unwrap(),
+                vocabulary: model.vectorizer.vocabulary().into(),
+                tfidf: model.vectorizer.tfidf().clone(),
+                logistic: model.logistic.clone(),
+            })
+            .unwrap(),
+        );
+        assert_eq!(format_version(&v1).unwrap(), 1);
+        assert_eq!(read_header(&v1).unwrap(), header);
+        let back = read_model(&v1).unwrap();
+        let v2 = write_model(&back).unwrap();
+        assert_eq!(format_version(&v2).unwrap(), 2);
+        assert_eq!(v2, write_model(&model).unwrap());
+    }
+
+    /// A version-2 file rebuilt from `model` with `edit` applied to its layout and data
+    /// area, sealed with a correct checksum.
+    fn v2_with(model: &Classifier, edit: impl FnOnce(&mut Layout, &mut Vec<u8>)) -> Vec<u8> {
+        let bytes = write_model(model).unwrap();
+        let (mut layout, area) = layout(&bytes).unwrap();
+        let mut data = bytes[area.data_start..].to_vec();
+        edit(&mut layout, &mut data);
+        let meta = postcard::to_stdvec(&layout).unwrap();
+        let mut payload = (meta.len() as u64).to_le_bytes().to_vec();
+        payload.extend_from_slice(&meta);
+        payload.resize(data_start(meta.len()) - HEADER_LEN, 0);
+        payload.extend_from_slice(&data);
+        seal(&payload)
+    }
+
+    /// The arrays of a version-2 file are checked like the rest: a section outside the
+    /// file, a length that is not whole values, text that is not UTF-8, term ends past the
+    /// text, hashes out of order or not their terms', a weight count that does not match.
+    #[test]
+    fn hostile_version_2_arrays_are_refused_by_name() {
+        let model = tiny();
+        let unchanged = v2_with(&model, |_, _| {});
+        assert_eq!(unchanged, write_model(&model).unwrap());
+        let msg = |bytes: Vec<u8>| model_error(&bytes).to_string();
+        let m = msg(v2_with(&model, |l, _| l.weights.offset = u64::MAX - 3));
+        assert!(m.contains("the weights lie outside the file"), "{m}");
+        let m = msg(v2_with(&model, |l, _| l.df.len -= 3));
+        assert!(m.contains("not a whole number of 8-byte values"), "{m}");
+        let m = msg(v2_with(&model, |l, d| {
+            d[l.term_text.offset as usize] = 0xff;
+        }));
+        assert!(m.contains("term texts are not UTF-8"), "{m}");
+        let m = msg(v2_with(&model, |l, d| {
+            let o = l.term_ends.offset as usize;
+            d[o..o + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        }));
+        assert!(m.contains("term 0 does not end inside the text"), "{m}");
+        let m = msg(v2_with(&model, |l, d| {
+            let o = l.keys.offset as usize;
+            d[o..o + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+        }));
+        assert!(m.contains("out of order"), "{m}");
+        let m = msg(v2_with(&model, |l, d| {
+            let o = l.keys.offset as usize;
+            d[o..o + 8].copy_from_slice(&0u64.to_le_bytes());
+        }));
+        assert!(m.contains("is not its term's"), "{m}");
+        let m = msg(v2_with(&model, |l, _| l.n_features += 1));
+        assert!(m.contains("weights for"), "{m}");
+        let m = msg(v2_with(&model, |l, d| {
+            d.truncate(l.weights.offset as usize);
+        }));
+        assert!(m.contains("outside the file"), "{m}");
+        let m = msg(v2_with(&model, |l, _| l.starts.len -= 4));
+        assert!(m.contains("start table is not one"), "{m}");
+        let m = msg(v2_with(&model, |l, d| {
+            let o = l.starts.offset as usize + 4;
+            d[o..o + 4].copy_from_slice(&0u32.to_le_bytes());
+        }));
+        assert!(m.contains("start table"), "{m}");
+        let m = msg(v2_with(&model, |l, _| l.columns = Some(l.term_ends)));
+        assert!(m.contains("is out of range or repeated"), "{m}");
     }
 }
 

@@ -17,7 +17,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<u8> {
     let out = serde_json::json!({
         "model": name,
         "bytes": bytes.len(),
-        "format_version": redflag::bundle::FORMAT_VERSION,
+        "format_version": redflag::bundle::format_version(bytes)?,
         "sha256": checksum,
         "file_sha256": redflag::bundle::file_checksum(bytes),
         "header": header,

@@ -1,6 +1,8 @@
 //! TF-IDF weighting: sublinear term frequency, smoothed inverse document frequency and row
 //! normalisation, as scikit-learn's `TfidfTransformer(sublinear_tf=True, smooth_idf=True)`.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use super::{FeatureError, Vocabulary};
@@ -42,7 +44,7 @@ impl Default for TfIdfParams {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TfIdf {
     params: TfIdfParams,
-    idf: Vec<f32>,
+    idf: Cow<'static, [f32]>,
 }
 
 impl TfIdf {
@@ -57,7 +59,7 @@ impl TfIdf {
     /// Computes idf from per-column document frequencies over `n_documents` documents.
     pub fn from_document_frequencies(dfs: &[u64], n_documents: u64, params: TfIdfParams) -> Self {
         let n = n_documents as f64;
-        let idf = dfs
+        let idf: Vec<f32> = dfs
             .iter()
             .map(|&df| {
                 let df = df as f64;
@@ -69,12 +71,21 @@ impl TfIdf {
                 v as f32
             })
             .collect();
-        TfIdf { params, idf }
+        TfIdf {
+            params,
+            idf: idf.into(),
+        }
     }
 
-    /// Rebuilds from stored parts, checking they are usable.
-    pub fn from_parts(params: TfIdfParams, idf: Vec<f32>) -> Result<Self, FeatureError> {
-        if let Some(j) = idf.iter().position(|v| !v.is_finite()) {
+    /// Rebuilds from stored parts (owned, or borrowed from a model file read in place),
+    /// checking they are usable.
+    pub fn from_parts(
+        params: TfIdfParams,
+        idf: impl Into<Cow<'static, [f32]>>,
+    ) -> Result<Self, FeatureError> {
+        let idf = idf.into();
+        if !super::all_finite(&idf) {
+            let j = idf.iter().position(|v| !v.is_finite()).unwrap_or(0);
             return Err(FeatureError::Inconsistent(format!(
                 "idf of column {j} is not finite"
             )));

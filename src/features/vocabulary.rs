@@ -1,5 +1,7 @@
 //! The term vocabulary: which analyser terms become feature columns.
 
+use std::borrow::Cow;
+
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -270,28 +272,87 @@ pub const MAX_TERM_BYTES: usize = 64 << 10;
 
 /// Terms in one string, one after another, with where each ends: a million terms cost one
 /// allocation, not a million. Serialised exactly like a `Vec<String>` (a sequence of
-/// strings), and deserialised without an allocation per term.
+/// strings), and deserialised without an allocation per term. The text and the ends may
+/// be borrowed from a model file in place (the embedded model: see
+/// [`TermList::from_parts`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TermList {
-    text: String,
-    ends: Vec<u32>,
+    text: Cow<'static, str>,
+    ends: Cow<'static, [u32]>,
 }
 
 impl TermList {
     /// Appends a term. Fails once the terms together exceed 4 GiB.
     pub fn push(&mut self, term: &str) -> Result<(), FeatureError> {
-        self.text.push_str(term);
+        self.text.to_mut().push_str(term);
         let end = u32::try_from(self.text.len()).map_err(|_| {
             FeatureError::Inconsistent("the terms together exceed 4 GiB".to_string())
         })?;
-        self.ends.push(end);
+        self.ends.to_mut().push(end);
         Ok(())
+    }
+
+    /// A list from its parts as [`TermList::text`] and [`TermList::ends`] give them. With
+    /// `verify`, checked: ends that never decrease, fall on character boundaries and stop
+    /// at the text's end, terms of at most [`MAX_TERM_BYTES`] bytes (a pass over the
+    /// ends). Without it (the embedded model, verified when it was built in) a wrong end
+    /// makes its term unreadable ([`TermList::get`] gives `None`), never a panic. At most
+    /// [`MAX_TERMS`] terms either way.
+    pub fn from_parts(
+        text: Cow<'static, str>,
+        ends: Cow<'static, [u32]>,
+        verify: bool,
+    ) -> Result<Self, FeatureError> {
+        let bad = |why: String| Err(FeatureError::Inconsistent(why));
+        if ends.len() > MAX_TERMS {
+            return bad(format!(
+                "{} terms, more than the limit of {MAX_TERMS}",
+                ends.len()
+            ));
+        }
+        if !verify {
+            return Ok(TermList { text, ends });
+        }
+        let mut start = 0usize;
+        for (i, &end) in ends.iter().enumerate() {
+            let end = end as usize;
+            if end < start || end > text.len() || !text.is_char_boundary(end) {
+                return bad(format!("term {i} does not end inside the text"));
+            }
+            if end - start > MAX_TERM_BYTES {
+                return bad(format!(
+                    "term {i} is {} bytes long, more than the limit of {MAX_TERM_BYTES}",
+                    end - start
+                ));
+            }
+            start = end;
+        }
+        if start != text.len() {
+            return bad(format!(
+                "{} bytes of term text after the last term",
+                text.len() - start
+            ));
+        }
+        Ok(TermList { text, ends })
+    }
+
+    /// All terms' text, one after another.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Where each term's text ends in [`TermList::text`].
+    pub fn ends(&self) -> &[u32] {
+        &self.ends
     }
 
     /// Term `i`.
     pub fn get(&self, i: usize) -> Option<&str> {
         let end = *self.ends.get(i)? as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        let start = match i {
+            0 => 0,
+            _ => *self.ends.get(i - 1)? as usize,
+        };
         self.text.get(start..end)
     }
 
@@ -398,7 +459,10 @@ impl<'de> Deserialize<'de> for TermList {
                 {
                     return Err(A::Error::custom(format!("term {i} is not UTF-8")));
                 }
-                Ok(TermList { text, ends })
+                Ok(TermList {
+                    text: text.into(),
+                    ends: ends.into(),
+                })
             }
         }
         let human_readable = deserializer.is_human_readable();
@@ -418,12 +482,12 @@ impl<'de> Deserialize<'de> for TermList {
 #[serde(try_from = "VocabularyRepr", into = "VocabularyRepr")]
 pub struct Vocabulary {
     terms: TermList,
-    df: Vec<u64>,
+    df: Cow<'static, [u64]>,
     /// Every column's term hash, sorted.
-    keys: Vec<u64>,
+    keys: Cow<'static, [u64]>,
     /// The column of `keys[i]`; `None` when columns are in hash order (every vocabulary
     /// redflag fits), so that the column of `keys[i]` is `i`.
-    columns: Option<Vec<u32>>,
+    columns: Option<Cow<'static, [u32]>>,
     /// `keys[starts[b]..starts[b + 1]]` are the hashes whose top bits are `b` (about 32 of
     /// them: the table is 4 bytes per 32 terms).
     starts: Vec<u32>,
@@ -448,7 +512,7 @@ impl From<Vocabulary> for VocabularyRepr {
     fn from(v: Vocabulary) -> Self {
         VocabularyRepr {
             terms: v.terms,
-            df: v.df,
+            df: v.df.into_owned(),
         }
     }
 }
@@ -457,6 +521,28 @@ impl PartialEq for Vocabulary {
     fn eq(&self, other: &Self) -> bool {
         self.terms == other.terms && self.df == other.df
     }
+}
+
+/// The start table of sorted hashes: about 32 hashes per range, and at least two ranges
+/// (so that the shift stays below 64). Returns the table and the shift.
+fn start_table(keys: &[u64]) -> (Vec<u32>, u32) {
+    let bits = (keys.len() / 32)
+        .max(2)
+        .next_power_of_two()
+        .trailing_zeros()
+        .min(30);
+    let shift = 64 - bits;
+    let n_ranges = 1usize << bits;
+    let mut starts = Vec::with_capacity(n_ranges + 1);
+    let mut i = 0;
+    for b in 0..n_ranges as u64 {
+        while i < keys.len() && (keys[i] >> shift) < b {
+            i += 1;
+        }
+        starts.push(i as u32);
+    }
+    starts.push(keys.len() as u32);
+    (starts, shift)
 }
 
 impl Vocabulary {
@@ -512,7 +598,7 @@ impl Vocabulary {
             )));
         }
         let mut keys: Vec<u64> = terms.iter().map(term_hash).collect();
-        let mut columns = None;
+        let mut columns: Option<Vec<u32>> = None;
         if !keys.windows(2).all(|w| w[0] < w[1]) {
             let mut order: Vec<u32> = (0..keys.len() as u32).collect();
             order.sort_unstable_by_key(|&c| keys[c as usize]);
@@ -528,32 +614,116 @@ impl Vocabulary {
             }
             columns = Some(order);
         }
-        // About 32 hashes per range of the start table, and at least two ranges (so that
-        // the shift stays below 64).
-        let bits = (keys.len() / 32)
-            .max(2)
-            .next_power_of_two()
-            .trailing_zeros()
-            .min(30);
-        let shift = 64 - bits;
-        let n_ranges = 1usize << bits;
-        let mut starts = Vec::with_capacity(n_ranges + 1);
-        let mut i = 0;
-        for b in 0..n_ranges as u64 {
-            while i < keys.len() && (keys[i] >> shift) < b {
-                i += 1;
-            }
-            starts.push(i as u32);
+        let (starts, shift) = start_table(&keys);
+        Ok(Vocabulary {
+            terms,
+            df: df.into(),
+            keys: keys.into(),
+            columns: columns.map(Cow::Owned),
+            starts,
+            shift,
+        })
+    }
+
+    /// A vocabulary from its stored index as [`Vocabulary::keys`],
+    /// [`Vocabulary::columns`] and [`Vocabulary::start_table`] give them (a model file read
+    /// in place). Always checked: as many terms, frequencies, hashes and columns, and a
+    /// start table that is one (its size, order and ends). With `verify`, also: hashes
+    /// strictly increasing, each its term's hash, columns a permutation (a pass over the
+    /// index and a hash per term). Without it (the embedded model, verified when it was
+    /// built in) a wrong entry makes a term unfindable or maps it to a wrong column of the
+    /// same model, never a panic.
+    pub fn from_index(
+        terms: TermList,
+        df: Cow<'static, [u64]>,
+        keys: Cow<'static, [u64]>,
+        columns: Option<Cow<'static, [u32]>>,
+        starts: Cow<'static, [u32]>,
+        verify: bool,
+    ) -> Result<Self, FeatureError> {
+        let n = terms.len();
+        let bad = |why: String| Err(FeatureError::Inconsistent(why));
+        if df.len() != n || keys.len() != n || columns.as_ref().is_some_and(|c| c.len() != n) {
+            return bad(format!(
+                "{n} terms but {} document frequencies, {} hashes and {} columns",
+                df.len(),
+                keys.len(),
+                columns.as_ref().map_or(n, |c| c.len())
+            ));
         }
-        starts.push(keys.len() as u32);
+        let bits = starts.len().saturating_sub(1).trailing_zeros();
+        if starts.len() < 3
+            || !(starts.len() - 1).is_power_of_two()
+            || bits > 30
+            || starts.first() != Some(&0)
+            || starts.last().map(|&e| e as usize) != Some(n)
+            || starts.windows(2).any(|w| w[0] > w[1])
+        {
+            return bad("the vocabulary's start table is not one".into());
+        }
+        let shift = 64 - bits;
+        if !verify {
+            return Ok(Vocabulary {
+                terms,
+                df,
+                keys,
+                columns,
+                starts: starts.into_owned(),
+                shift,
+            });
+        }
+        if let Some(i) = keys.windows(2).position(|w| w[0] >= w[1]) {
+            return bad(format!("term hashes {i} and {} are out of order", i + 1));
+        }
+        if let Some(c) = &columns {
+            let mut seen = vec![false; n];
+            for &j in c.iter() {
+                match seen.get_mut(j as usize) {
+                    Some(s) if !*s => *s = true,
+                    _ => return bad(format!("column {j} is out of range or repeated")),
+                }
+            }
+        }
+        for (i, &k) in keys.iter().enumerate() {
+            let col = columns.as_ref().map_or(i, |c| c[i] as usize);
+            if terms.get(col).map(term_hash) != Some(k) {
+                return bad(format!("the stored hash of column {col} is not its term's"));
+            }
+        }
+        let (expected, expected_shift) = start_table(&keys);
+        if starts[..] != expected[..] || shift != expected_shift {
+            return bad("the vocabulary's start table does not match its hashes".into());
+        }
         Ok(Vocabulary {
             terms,
             df,
             keys,
             columns,
-            starts,
+            starts: starts.into_owned(),
             shift,
         })
+    }
+
+    /// Every column's term hash, sorted.
+    pub fn keys(&self) -> &[u64] {
+        &self.keys
+    }
+
+    /// The column of each of [`Vocabulary::keys`], or `None` when columns are in hash
+    /// order.
+    pub fn columns(&self) -> Option<&[u32]> {
+        self.columns.as_deref()
+    }
+
+    /// Where each range of hash values starts in [`Vocabulary::keys`] (the ranges are the
+    /// hashes' top `log2(len - 1)` bits).
+    pub fn start_table(&self) -> &[u32] {
+        &self.starts
+    }
+
+    /// Every column's document frequency.
+    pub fn doc_frequencies(&self) -> &[u64] {
+        &self.df
     }
 
     /// Prunes counted document frequencies into a vocabulary, given the text of every
