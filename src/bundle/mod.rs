@@ -23,7 +23,7 @@
 //! [postcard](https://docs.rs/postcard) of a [`Layout`] (the header and the small parts,
 //! and where each array lies), zero padding to a file offset that is a multiple of 16,
 //! then the arrays, each little-endian and 16-byte aligned: the terms' text (UTF-8) and
-//! where each term ends (`u32`), document frequencies (`u64`), the sorted term hashes of
+//! where each term ends (`u32`), document frequencies (`u32`), the sorted term hashes of
 //! the vocabulary's index (`u64`) and, when columns are not in hash order, the column of
 //! each (`u32`), the index's start table (`u32`), the idf (`f32`) and the weights (`f32`, feature-major: a feature's
 //! weights for every class side by side). The embedded default model is used in place:
@@ -897,7 +897,7 @@ mod tests {
         let m = msg(v2_with(&model, |l, _| l.weights.offset = u64::MAX - 3));
         assert!(m.contains("the weights lie outside the file"), "{m}");
         let m = msg(v2_with(&model, |l, _| l.df.len -= 3));
-        assert!(m.contains("not a whole number of 8-byte values"), "{m}");
+        assert!(m.contains("not a whole number of 4-byte values"), "{m}");
         let m = msg(v2_with(&model, |l, d| {
             d[l.term_text.offset as usize] = 0xff;
         }));

@@ -482,7 +482,9 @@ impl<'de> Deserialize<'de> for TermList {
 #[serde(try_from = "VocabularyRepr", into = "VocabularyRepr")]
 pub struct Vocabulary {
     terms: TermList,
-    df: Cow<'static, [u64]>,
+    /// Document frequencies, stored as `u32` (a count of training documents; more than
+    /// 4 billion is refused when the vocabulary is built).
+    df: Cow<'static, [u32]>,
     /// Every column's term hash, sorted.
     keys: Cow<'static, [u64]>,
     /// The column of `keys[i]`; `None` when columns are in hash order (every vocabulary
@@ -512,7 +514,7 @@ impl From<Vocabulary> for VocabularyRepr {
     fn from(v: Vocabulary) -> Self {
         VocabularyRepr {
             terms: v.terms,
-            df: v.df.into_owned(),
+            df: v.df.iter().map(|&d| u64::from(d)).collect(),
         }
     }
 }
@@ -614,6 +616,16 @@ impl Vocabulary {
             }
             columns = Some(order);
         }
+        let df = df
+            .into_iter()
+            .map(|d| u32::try_from(d))
+            .collect::<Result<Vec<u32>, _>>()
+            .map_err(|_| {
+                FeatureError::Inconsistent(
+                    "a document frequency over 4 billion (more documents than redflag trains on)"
+                        .into(),
+                )
+            })?;
         let (starts, shift) = start_table(&keys);
         Ok(Vocabulary {
             terms,
@@ -635,7 +647,7 @@ impl Vocabulary {
     /// same model, never a panic.
     pub fn from_index(
         terms: TermList,
-        df: Cow<'static, [u64]>,
+        df: Cow<'static, [u32]>,
         keys: Cow<'static, [u64]>,
         columns: Option<Cow<'static, [u32]>>,
         starts: Cow<'static, [u32]>,
@@ -722,7 +734,7 @@ impl Vocabulary {
     }
 
     /// Every column's document frequency.
-    pub fn doc_frequencies(&self) -> &[u64] {
+    pub fn doc_frequencies(&self) -> &[u32] {
         &self.df
     }
 
@@ -810,7 +822,7 @@ impl Vocabulary {
 
     /// Document frequency of column `i` in the training corpus.
     pub fn doc_frequency(&self, i: usize) -> Option<u64> {
-        self.df.get(i).copied()
+        self.df.get(i).map(|&d| u64::from(d))
     }
 
     /// All terms in column order.
@@ -857,6 +869,15 @@ mod tests {
         ok[..4].copy_from_slice(&[0x80, 0x80, 0x80, 0x08]);
         let list = postcard::from_bytes::<TermList>(&ok).unwrap();
         assert_eq!(list.len(), MAX_TERMS);
+    }
+
+    /// Document frequencies are stored as `u32`; a larger one is refused, not truncated.
+    #[test]
+    fn a_document_frequency_over_u32_is_refused() {
+        let ok = Vocabulary::from_terms(vec!["a".into()], vec![u64::from(u32::MAX)]).unwrap();
+        assert_eq!(ok.doc_frequency(0), Some(u64::from(u32::MAX)));
+        let err = Vocabulary::from_terms(vec!["a".into()], vec![1 << 32]).unwrap_err();
+        assert!(err.to_string().contains("over 4 billion"), "{err}");
     }
 
     /// The sorted-hash index finds every term and nothing else, whether columns are in hash
