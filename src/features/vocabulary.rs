@@ -618,7 +618,7 @@ impl Vocabulary {
         }
         let df = df
             .into_iter()
-            .map(|d| u32::try_from(d))
+            .map(u32::try_from)
             .collect::<Result<Vec<u32>, _>>()
             .map_err(|_| {
                 FeatureError::Inconsistent(
