@@ -19,19 +19,24 @@
 //! gets an error naming the problem, never a panic.
 //!
 //! **Version 2** (written since 0.2) lays the large arrays out so that they can be used
-//! where they lie, without decoding: the payload is a `u64` length, then
-//! [postcard](https://docs.rs/postcard) of a [`Layout`] (the header and the small parts,
-//! and where each array lies), zero padding to a file offset that is a multiple of 16,
-//! then the arrays, each little-endian and 16-byte aligned: the terms' text (UTF-8) and
-//! where each term ends (`u32`), document frequencies (`u32`), the sorted term hashes of
-//! the vocabulary's index (`u64`) and, when columns are not in hash order, the column of
-//! each (`u32`), the index's start table (`u32`), the idf (`f32`) and the weights (`f32`, feature-major: a feature's
-//! weights for every class side by side). The embedded default model is used in place:
-//! nothing is copied, hashed or re-indexed on load, and only the checks that cost no pass
-//! over an array run (its bytes were verified when it was built in, by its checksum and
-//! the test that loads a copy of it like a file). A model read from a file is copied out
-//! of its bytes, one copy per array, and checked in full. **Version 1** (0.1) was one postcard value of every
-//! part; it is still read.
+//! where they lie, without decoding. The payload is a `u64` length, then
+//! [postcard](https://docs.rs/postcard) of the layout (the header, the small parts and
+//! where each array lies), zero padding to a file offset that is a multiple of 16, then
+//! the arrays, each little-endian and 16-byte aligned:
+//!
+//! - the terms' text (UTF-8) and where each term ends (`u32`);
+//! - document frequencies (`u32`);
+//! - the vocabulary's index: the sorted term hashes (`u64`), the column of each when
+//!   columns are not in hash order (`u32`), and the start table of hash ranges (`u32`);
+//! - the idf (`f32`) and the weights (`f32`, feature-major: a feature's weights for every
+//!   class side by side).
+//!
+//! The embedded default model is used in place: nothing is copied, hashed or re-indexed on
+//! load, and only the checks that need no pass over an array run (its bytes were verified
+//! when it was built in, by its checksum and by the test that loads a copy of it as a file
+//! is loaded). A model read from a file is copied out of its bytes, one copy per array, and
+//! checked in full. **Version 1** (0.1) was one postcard value of every part; it is still
+//! read.
 //!
 //! ```
 //! use redflag::bundle::{read_model, ModelFileError};
