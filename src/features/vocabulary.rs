@@ -639,10 +639,10 @@ impl Vocabulary {
 
     /// A vocabulary from its stored index as [`Vocabulary::keys`],
     /// [`Vocabulary::columns`] and [`Vocabulary::start_table`] give them (a model file read
-    /// in place). Always checked: as many terms, frequencies, hashes and columns, and a
-    /// start table that is one (its size, order and ends). With `verify`, also: hashes
-    /// strictly increasing, each its term's hash, columns a permutation (a pass over the
-    /// index and a hash per term). Without it (the embedded model, verified when it was
+    /// in place). Always checked: as many terms, frequencies, hashes and columns, columns a
+    /// permutation, and a start table that is one (its size, order and ends). With
+    /// `verify`, also: hashes strictly increasing and each its term's hash (a pass over
+    /// the index and a hash per term). Without it (the embedded model, verified when it was
     /// built in) a wrong entry makes a term unfindable or maps it to a wrong column of the
     /// same model, never a panic.
     pub fn from_index(
@@ -674,6 +674,17 @@ impl Vocabulary {
             return bad("the vocabulary's start table is not one".into());
         }
         let shift = 64 - bits;
+        // Columns are checked even unverified (a column out of range would index past the
+        // weights); fitted vocabularies have none, so this costs nothing in practice.
+        if let Some(c) = &columns {
+            let mut seen = vec![false; n];
+            for &j in c.iter() {
+                match seen.get_mut(j as usize) {
+                    Some(s) if !*s => *s = true,
+                    _ => return bad(format!("column {j} is out of range or repeated")),
+                }
+            }
+        }
         if !verify {
             return Ok(Vocabulary {
                 terms,
@@ -686,15 +697,6 @@ impl Vocabulary {
         }
         if let Some(i) = keys.windows(2).position(|w| w[0] >= w[1]) {
             return bad(format!("term hashes {i} and {} are out of order", i + 1));
-        }
-        if let Some(c) = &columns {
-            let mut seen = vec![false; n];
-            for &j in c.iter() {
-                match seen.get_mut(j as usize) {
-                    Some(s) if !*s => *s = true,
-                    _ => return bad(format!("column {j} is out of range or repeated")),
-                }
-            }
         }
         for (i, &k) in keys.iter().enumerate() {
             let col = columns.as_ref().map_or(i, |c| c[i] as usize);
