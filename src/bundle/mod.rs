@@ -375,6 +375,26 @@ pub fn save_model(classifier: &Classifier, path: &Path) -> Result<()> {
 /// Checks the fixed header and checksum; returns the format version and the verified
 /// payload.
 fn verified_payload(bytes: &[u8]) -> Result<(u32, &[u8]), ModelFileError> {
+    let (version, payload) = envelope(bytes)?;
+    if is_embedded(bytes) {
+        // The embedded model is part of the executable, as trusted as its code; its
+        // checksum was verified when it was built into it (the test
+        // `the_embedded_model_passes_its_checksum`), so loading it does not hash it again.
+        return Ok((version, payload));
+    }
+    let digest = Sha256::digest(payload);
+    if digest[..] != bytes[20..52] {
+        return Err(ModelFileError::ChecksumMismatch {
+            expected: hex(&bytes[20..52]),
+            actual: hex(&digest),
+        });
+    }
+    Ok((version, payload))
+}
+
+/// Checks the fixed header (magic, version, payload length against the bytes there are),
+/// not the checksum; returns the format version and the payload.
+fn envelope(bytes: &[u8]) -> Result<(u32, &[u8]), ModelFileError> {
     if bytes.len() < 8 || bytes[..8] != MAGIC {
         return Err(ModelFileError::NotAModel);
     }
@@ -415,21 +435,7 @@ fn verified_payload(bytes: &[u8]) -> Result<(u32, &[u8]), ModelFileError> {
     if actual > expected_total {
         return Err(ModelFileError::TrailingBytes(actual - expected_total));
     }
-    let payload = &bytes[HEADER_LEN..];
-    if is_embedded(bytes) {
-        // The embedded model is part of the executable, as trusted as its code; its
-        // checksum was verified when it was built into it (the test
-        // `the_embedded_model_passes_its_checksum`), so loading it does not hash 37 MB again.
-        return Ok((version, payload));
-    }
-    let digest = Sha256::digest(payload);
-    if digest[..] != bytes[20..52] {
-        return Err(ModelFileError::ChecksumMismatch {
-            expected: hex(&bytes[20..52]),
-            actual: hex(&digest),
-        });
-    }
-    Ok((version, payload))
+    Ok((version, &bytes[HEADER_LEN..]))
 }
 
 /// True when `bytes` are the embedded [`DEFAULT_MODEL`] itself (the same memory, not a copy
@@ -450,9 +456,14 @@ pub fn file_checksum(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-/// The format version of a model file (after verifying magic, version and checksum).
+/// The format version of a model file, from its fixed header (magic, version and length
+/// checked). It does not hash the payload again: [`checksum`], [`read_header`] and
+/// [`read_model`], which every caller also uses, verify it.
 pub fn format_version(bytes: &[u8]) -> Result<u32> {
-    Ok(verified(bytes)?.0)
+    if bytes.is_empty() {
+        return Err(ModelFileError::NoDefaultModel.into());
+    }
+    Ok(envelope(bytes)?.0)
 }
 
 /// Reads only the JSON header of a model file (after verifying magic, version and checksum).
@@ -737,6 +748,11 @@ mod tests {
         assert_eq!(model_error(b""), ModelFileError::NoDefaultModel);
         let msg = read_model(&v3).unwrap_err().to_string();
         assert!(msg.contains("version 3"), "{msg}");
+        // The format version comes from the fixed header, which is checked the same way.
+        assert!(format_version(&v3).is_err());
+        assert!(format_version(&bytes[..30]).is_err());
+        assert!(format_version(b"GIF89a...").is_err());
+        assert_eq!(format_version(&bytes).unwrap(), FORMAT_VERSION);
     }
 
     #[test]
