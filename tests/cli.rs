@@ -1450,20 +1450,24 @@ fn cv_leaves_one_writer_out_groups_by_writer_and_train_takes_its_predictions() {
         .as_str()
         .unwrap();
     assert!(source.contains("18 held-out predictions"), "{source}");
-    let o = run(
-        &[
-            "card",
-            "--model",
-            model.to_str().unwrap(),
-            "--lowo",
-            out.join("lowo.json").to_str().unwrap(),
-            "--lowo-variant",
-            &format!("again={}", out.join("lowo.json").display()),
-        ],
-        None,
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    let card = String::from_utf8(o.stdout).unwrap();
+    // The card with the headline from lowo.json and one ablation row, `name=file`.
+    let card_with = |variant: String| {
+        let o = run(
+            &[
+                "card",
+                "--model",
+                model.to_str().unwrap(),
+                "--lowo",
+                out.join("lowo.json").to_str().unwrap(),
+                "--lowo-variant",
+                &variant,
+            ],
+            None,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let card = card_with(format!("again={}", out.join("lowo.json").display()));
     assert!(card.contains("## Generalisation to an unseen writer (headline)"));
     assert!(card.contains("| w2 | 6 |"), "{card}");
     assert!(card.contains("| again |"));
@@ -1477,20 +1481,7 @@ fn cv_leaves_one_writer_out_groups_by_writer_and_train_takes_its_predictions() {
         .pop();
     let earlier_path = dir.path().join("earlier.json");
     std::fs::write(&earlier_path, earlier.to_string()).unwrap();
-    let o = run(
-        &[
-            "card",
-            "--model",
-            model.to_str().unwrap(),
-            "--lowo",
-            out.join("lowo.json").to_str().unwrap(),
-            "--lowo-variant",
-            &format!("earlier={}", earlier_path.display()),
-        ],
-        None,
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    let card = String::from_utf8(o.stdout).unwrap();
+    let card = card_with(format!("earlier={}", earlier_path.display()));
     assert!(
         card.contains("| earlier (a run on 2 writers, not these 3: not comparable row for row) |"),
         "{card}"
