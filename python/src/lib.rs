@@ -246,19 +246,29 @@ struct Model {
 }
 
 impl Model {
-    fn from_model_bytes(bytes: &[u8], shown: String) -> PyResult<Self> {
-        let inner = redflag::bundle::read_model(bytes).map_err(py_err)?;
-        Model::new(inner, bytes, shown)
+    /// A model from a model file's bytes, verified once (the embedded model's whole-file
+    /// hash is computed once per process, see `bundle::file_checksum`).
+    fn from_model_bytes(bytes: &[u8], shown: String) -> redflag::Result<Self> {
+        let opened = redflag::bundle::open_model(bytes)?;
+        Ok(Model {
+            inner: Arc::new(opened.model),
+            shown,
+            sha256: opened.sha256,
+            file_sha256: redflag::bundle::file_checksum(bytes),
+            bytes: bytes.len(),
+            format_version: opened.format_version,
+        })
     }
 
-    fn new(inner: Classifier, bytes: &[u8], shown: String) -> PyResult<Self> {
+    /// A model just fitted, with the checksums of the file `bytes` written for it.
+    fn fitted(inner: Classifier, bytes: &[u8], shown: String) -> PyResult<Self> {
         Ok(Model {
             inner: Arc::new(inner),
             shown,
             sha256: redflag::bundle::checksum(bytes).map_err(py_err)?,
             file_sha256: redflag::bundle::file_checksum(bytes),
             bytes: bytes.len(),
-            format_version: redflag::bundle::format_version(bytes).map_err(py_err)?,
+            format_version: redflag::bundle::FORMAT_VERSION,
         })
     }
 
@@ -373,6 +383,7 @@ impl Model {
             redflag::bundle::DEFAULT_MODEL,
             "<embedded default model>".into(),
         )
+        .map_err(py_err)
     }
 
     /// Reads a model file written by `redflag train` or `Model.save`.
@@ -382,15 +393,14 @@ impl Model {
         py.detach(|| {
             let at = |e| py_err_in(e, &shown);
             let bytes = redflag::bundle::read_file(&path).map_err(at)?;
-            let inner = redflag::bundle::read_model(&bytes).map_err(at)?;
-            Model::new(inner, &bytes, shown.clone())
+            Model::from_model_bytes(&bytes, shown.clone()).map_err(at)
         })
     }
 
     /// A model from a model file's bytes.
     #[staticmethod]
     fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
-        py.detach(|| Model::from_model_bytes(data, "<bytes>".into()))
+        py.detach(|| Model::from_model_bytes(data, "<bytes>".into()).map_err(py_err))
     }
 
     /// The model file's bytes.
@@ -760,7 +770,7 @@ fn train<'py>(
     let model = model.map_err(py_err)?;
     let bytes = redflag::bundle::write_model(&model).map_err(py_err)?;
     // The fitted model as it is: its file's bytes give only the checksums.
-    Model::new(model, &bytes, "<trained in Python>".into())
+    Model::fitted(model, &bytes, "<trained in Python>".into())
 }
 
 /// The report `redflag evaluate --json` writes, as a JSON string.

@@ -453,6 +453,14 @@ pub fn checksum(bytes: &[u8]) -> Result<String> {
 /// The SHA-256 of a whole model file (hex), what `sha256sum` prints for it; the stored
 /// [`checksum`] covers the payload only.
 pub fn file_checksum(bytes: &[u8]) -> String {
+    if is_embedded(bytes) {
+        // Computed once per process: reports of the default model ask for it again and
+        // again, and it is 50 MB of hashing each time.
+        static EMBEDDED_FILE_SHA256: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        return EMBEDDED_FILE_SHA256
+            .get_or_init(|| hex(&Sha256::digest(bytes)))
+            .clone();
+    }
     hex(&Sha256::digest(bytes))
 }
 
@@ -495,11 +503,31 @@ impl Classifier {
     }
 }
 
+/// A model read from a model file, with what identifies the file: [`open_model`] gives it
+/// after one verifying pass, where [`read_model`] and [`checksum`] would take two.
+#[derive(Debug)]
+pub struct OpenedModel {
+    /// The classifier.
+    pub model: Classifier,
+    /// The file's format version.
+    pub format_version: u32,
+    /// The SHA-256 of its payload (hex), as [`checksum`] gives it.
+    pub sha256: String,
+}
+
 /// Reads a classifier from model-file bytes. The embedded [`DEFAULT_MODEL`] is used in
 /// place; other bytes are copied out, so the classifier does not borrow them.
 pub fn read_model(bytes: &[u8]) -> Result<Classifier> {
+    Ok(open_model(bytes)?.model)
+}
+
+/// Reads a classifier from model-file bytes, as [`read_model`] does, together with the
+/// file's format version and checksum (verified once).
+pub fn open_model(bytes: &[u8]) -> Result<OpenedModel> {
     let invalid = |e: Error| -> Error { ModelFileError::Invalid(e.to_string()).into() };
-    let (header_json, vocabulary, tfidf, logistic) = match verified(bytes)? {
+    let (format_version, payload) = verified(bytes)?;
+    let sha256 = hex(&bytes[20..52]);
+    let (header_json, vocabulary, tfidf, logistic) = match (format_version, payload) {
         (1, payload) => {
             let p = decode_v1(payload)?;
             let vocabulary = Vocabulary::from_term_list(p.vocabulary.terms, p.vocabulary.df)
@@ -546,7 +574,7 @@ pub fn read_model(bytes: &[u8]) -> Result<Classifier> {
     let analyzer = Analyzer::new(header.config.analyzer.clone()).map_err(|e| invalid(e.into()))?;
     let vectorizer =
         Vectorizer::from_parts(analyzer, vocabulary, tfidf).map_err(|e| invalid(e.into()))?;
-    Classifier::from_parts(
+    let model = Classifier::from_parts(
         header.classes,
         vectorizer,
         logistic,
@@ -555,7 +583,12 @@ pub fn read_model(bytes: &[u8]) -> Result<Classifier> {
         header.config,
         header.meta,
     )
-    .map_err(invalid)
+    .map_err(invalid)?;
+    Ok(OpenedModel {
+        model,
+        format_version,
+        sha256,
+    })
 }
 
 /// Reads a model file's bytes without trusting its size: the fixed header first (a file
@@ -706,6 +739,32 @@ mod tests {
         let header = read_header(&bytes).unwrap();
         assert_eq!(header.meta.description, "tiny test model");
         assert_eq!(checksum(&bytes).unwrap().len(), 64);
+    }
+
+    /// `open_model` gives what `read_model`, `checksum` and `format_version` give, from one
+    /// verifying pass; and it refuses what they refuse.
+    #[test]
+    fn open_model_agrees_with_read_model_and_checksum() {
+        let bytes = write_model(&tiny()).unwrap();
+        let opened = open_model(&bytes).unwrap();
+        assert_eq!(opened.sha256, checksum(&bytes).unwrap());
+        assert_eq!(opened.format_version, format_version(&bytes).unwrap());
+        assert_eq!(opened.format_version, FORMAT_VERSION);
+        assert_eq!(
+            write_model(&opened.model).unwrap(),
+            write_model(&read_model(&bytes).unwrap()).unwrap()
+        );
+        let mut damaged = bytes;
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1;
+        assert!(matches!(
+            open_model(&damaged).unwrap_err().into_kind(),
+            crate::ErrorKind::ModelFile(ModelFileError::ChecksumMismatch { .. })
+        ));
+        // The embedded model's whole-file hash is cached, and is the hash of its bytes.
+        let embedded = file_checksum(DEFAULT_MODEL);
+        assert_eq!(embedded, file_checksum(&DEFAULT_MODEL.to_vec()));
+        assert_eq!(embedded, file_checksum(DEFAULT_MODEL));
     }
 
     #[test]
@@ -884,6 +943,7 @@ mod tests {
             .unwrap(),
         );
         assert_eq!(format_version(&v1).unwrap(), 1);
+        assert_eq!(open_model(&v1).unwrap().format_version, 1);
         assert_eq!(read_header(&v1).unwrap(), header);
         let back = read_model(&v1).unwrap();
         let v2 = write_model(&back).unwrap();

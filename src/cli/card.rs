@@ -11,9 +11,11 @@ use super::{read_labeled, EXIT_OK};
 
 pub fn run(args: CardArgs) -> anyhow::Result<u8> {
     let (name, bytes) = super::model_bytes(args.model.as_deref())?;
-    let model =
-        redflag::bundle::read_model(&bytes).with_context(|| format!("cannot use model {name}"))?;
-    let checksum = redflag::bundle::checksum(&bytes)?;
+    let redflag::bundle::OpenedModel {
+        model,
+        sha256: checksum,
+        ..
+    } = redflag::bundle::open_model(&bytes).with_context(|| format!("cannot use model {name}"))?;
     let report = if args.data.is_empty() {
         None
     } else {

@@ -35,9 +35,10 @@ fn model_named(
     name: Option<&str>,
 ) -> anyhow::Result<(Classifier, BTreeMap<String, serde_json::Value>)> {
     let (shown, bytes) = super::model_bytes(name.map(std::path::Path::new))?;
-    let model =
-        redflag::bundle::read_model(&bytes).with_context(|| format!("cannot use model {shown}"))?;
-    let info = eval::model_info(&shown, &redflag::bundle::checksum(&bytes)?, &model)?;
+    let opened =
+        redflag::bundle::open_model(&bytes).with_context(|| format!("cannot use model {shown}"))?;
+    let model = opened.model;
+    let info = eval::model_info(&shown, &opened.sha256, &model)?;
     Ok((model, info))
 }
 

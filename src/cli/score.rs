@@ -73,15 +73,13 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
         ],
     )?;
     let (model_name, bytes) = model_bytes(args.model.as_deref())?;
-    let mut model = redflag::bundle::read_model(&bytes)
-        .with_context(|| format!("cannot use model {model_name}"))?;
     // The reviewer's page names the model by its stored checksum.
-    let model_sha256 = if args.review_html.is_some() {
-        redflag::bundle::checksum(&bytes)
-            .with_context(|| format!("cannot use model {model_name}"))?
-    } else {
-        String::new()
-    };
+    let redflag::bundle::OpenedModel {
+        model: mut model,
+        sha256: model_sha256,
+        ..
+    } = redflag::bundle::open_model(&bytes)
+        .with_context(|| format!("cannot use model {model_name}"))?;
     drop(bytes);
     let overrides = args
         .threshold
