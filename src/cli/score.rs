@@ -75,7 +75,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<u8> {
     let (model_name, bytes) = model_bytes(args.model.as_deref())?;
     // The reviewer's page names the model by its stored checksum.
     let redflag::bundle::OpenedModel {
-        model: mut model,
+        mut model,
         sha256: model_sha256,
         ..
     } = redflag::bundle::open_model(&bytes)
