@@ -53,6 +53,7 @@ pub mod stem;
 pub mod tokenize;
 
 mod analyzer;
+mod chars;
 mod scan;
 mod span;
 
