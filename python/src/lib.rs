@@ -268,7 +268,7 @@ impl Model {
             sha256: redflag::bundle::checksum(bytes).map_err(py_err)?,
             file_sha256: redflag::bundle::file_checksum(bytes),
             bytes: bytes.len(),
-            format_version: redflag::bundle::FORMAT_VERSION,
+            format_version: redflag::bundle::format_version(bytes).map_err(py_err)?,
         })
     }
 
@@ -378,12 +378,14 @@ fn id_value(obj: &Bound<'_, PyAny>, i: usize) -> PyResult<serde_json::Value> {
 impl Model {
     /// The model embedded in redflag (the one `redflag score` uses without `--model`).
     #[staticmethod]
-    fn default() -> PyResult<Self> {
-        Model::from_model_bytes(
-            redflag::bundle::DEFAULT_MODEL,
-            "<embedded default model>".into(),
-        )
-        .map_err(py_err)
+    fn default(py: Python<'_>) -> PyResult<Self> {
+        py.detach(|| {
+            Model::from_model_bytes(
+                redflag::bundle::DEFAULT_MODEL,
+                "<embedded default model>".into(),
+            )
+            .map_err(py_err)
+        })
     }
 
     /// Reads a model file written by `redflag train` or `Model.save`.

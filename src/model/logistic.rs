@@ -76,10 +76,10 @@
 //! grow with the number of blocks or threads: besides the solver state (L-BFGS keeps 2 × 10
 //! history vectors and five working vectors, each `n_params · 8` bytes) a fit allocates one
 //! transposed copy of `X` (`nnz · 8 + (n_features + 1) · 8` bytes), `X`'s column indices
-//! renumbered most frequent column first (`nnz · 4` bytes; the forward pass reads the weights
-//! gathered into that order, one more `n_features · K · 8` bytes, so that the weights most
-//! entries use share cache lines: same sums in the same order) and the `n_rows × K` residual
-//! buffer.
+//! renumbered most frequent column first (`nnz · 4 + (n_rows + 1) · 8 + n_features · 4`
+//! bytes; the forward pass reads the weights gathered into that order, one more
+//! `n_features · K · 8` bytes, so that the weights most entries use share cache lines: same
+//! sums in the same order) and the `n_rows × K` residual buffer.
 //!
 //! # Example
 //!
@@ -518,7 +518,7 @@ impl ValidLogisticParams {
             .checked_add(if self.fit_intercept { n_classes } else { 0 })
             .ok_or_else(|| LogisticError::TooLarge("parameter count overflows".into()))?;
 
-        let objective = Objective::new(
+        let mut objective = Objective::new(
             x,
             y,
             class_weights.clone(),
@@ -834,6 +834,12 @@ impl Csc {
     /// Transposes `x`, validating column indices and values on the way.
     fn from_csr(x: &CsrMatrix) -> Result<Self, LogisticError> {
         let n_cols = x.n_cols();
+        if u32::try_from(n_cols).is_err() {
+            return Err(LogisticError::TooLarge(format!(
+                "{n_cols} columns (at most {})",
+                u32::MAX
+            )));
+        }
         if u32::try_from(x.n_rows()).is_err() {
             return Err(LogisticError::TooLarge(format!(
                 "{} rows (at most {})",
@@ -898,18 +904,18 @@ impl Csc {
 /// sums are taken in the same order over the same values, so the loss and gradient are
 /// bit-identical to the plain layout (a test checks it); only where the weights are read from
 /// changes, at the price of gathering them into that order once per evaluation.
-struct HotOrder {
+struct FrequencyOrder {
     /// New column → original column.
     original: Vec<u32>,
     /// The training matrix's column indices, renumbered, entry for entry.
     indices: Vec<u32>,
     /// Where each row's entries start in `indices` (`n_rows + 1` offsets).
     starts: Vec<usize>,
-    /// The weights gathered into the new order (reused buffer).
-    weights: std::sync::Mutex<Vec<f64>>,
+    /// The weights gathered into the new order (a buffer reused by every evaluation).
+    weights: Vec<f64>,
 }
 
-impl HotOrder {
+impl FrequencyOrder {
     fn new(x: &CsrMatrix, csc: &Csc, k: usize) -> Self {
         let mut original: Vec<u32> = (0..x.n_cols() as u32).collect();
         // Most rows first; ties in column order (sort_by_key is stable).
@@ -931,11 +937,11 @@ impl HotOrder {
             indices.extend(row.indices.iter().map(|&j| new_of[j as usize]));
             starts.push(indices.len());
         }
-        HotOrder {
+        FrequencyOrder {
             original,
             indices,
             starts,
-            weights: std::sync::Mutex::new(vec![0.0; n * k]),
+            weights: vec![0.0; n * k],
         }
     }
 
@@ -956,7 +962,7 @@ impl HotOrder {
 struct Objective<'a> {
     x: &'a CsrMatrix,
     csc: Csc,
-    hot: HotOrder,
+    hot: FrequencyOrder,
     y: &'a [usize],
     class_weights: Vec<f64>,
     alpha: f64,
@@ -977,7 +983,7 @@ impl<'a> Objective<'a> {
         n_classes: usize,
     ) -> Result<Self, LogisticError> {
         let csc = Csc::from_csr(x)?;
-        let hot = HotOrder::new(x, &csc, n_classes);
+        let hot = FrequencyOrder::new(x, &csc, n_classes);
         Ok(Objective {
             x,
             csc,
@@ -994,14 +1000,14 @@ impl<'a> Objective<'a> {
     /// Loss and gradient at `w` (layout: `W` feature-major, then the intercept if present).
     /// Deterministic for any rayon pool size.
     #[cfg(test)]
-    fn loss_grad(&self, w: &[f64]) -> (f64, Vec<f64>) {
+    fn loss_grad(&mut self, w: &[f64]) -> (f64, Vec<f64>) {
         let mut grad = vec![0.0; w.len()];
         let loss = self.loss_grad_into(w, &mut grad);
         (loss, grad)
     }
 
     /// [`Self::loss_grad`] into a caller's gradient buffer (`grad.len() == w.len()`).
-    fn loss_grad_into(&self, w: &[f64], grad: &mut [f64]) -> f64 {
+    fn loss_grad_into(&mut self, w: &[f64], grad: &mut [f64]) -> f64 {
         let k = self.n_classes;
         let n_weights = self.n_features * k;
         let (wmat, b) = w.split_at(n_weights);
@@ -1009,13 +1015,7 @@ impl<'a> Objective<'a> {
 
         // Phase 1: rows → residuals, loss and intercept partials, in fixed blocks, reading
         // the weights in the hot-first order.
-        let mut hot_weights = std::mem::take(
-            &mut *self
-                .hot
-                .weights
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
-        );
+        let mut hot_weights = std::mem::take(&mut self.hot.weights);
         hot_weights.resize(n_weights, 0.0);
         self.hot.gather(wmat, k, &mut hot_weights);
         let whot = &hot_weights;
@@ -1056,11 +1056,7 @@ impl<'a> Objective<'a> {
                 (loss, bsum)
             })
             .collect();
-        *self
-            .hot
-            .weights
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = hot_weights;
+        self.hot.weights = hot_weights;
 
         // Phase 2: features → Xᵀ R + alpha W, one feature per inner loop, in fixed blocks.
         grad.fill(0.0);
@@ -1230,7 +1226,7 @@ mod tests {
             })
             .collect();
         let x = CsrMatrix::from_rows(40, rows.iter().map(|r| r.as_slice())).unwrap();
-        let hot = objective(&x, y, 4, vec![1.0, 2.0, 0.5, 1.0], 0.3);
+        let mut hot = objective(&x, y, 4, vec![1.0, 2.0, 0.5, 1.0], 0.3);
         assert!(
             hot.hot
                 .original
@@ -1240,7 +1236,7 @@ mod tests {
             "the test needs an order that differs from the columns'"
         );
         let mut plain = objective(&x, y, 4, vec![1.0, 2.0, 0.5, 1.0], 0.3);
-        plain.hot = HotOrder::with_order(&x, (0..40).collect(), 4);
+        plain.hot = FrequencyOrder::with_order(&x, (0..40).collect(), 4);
         let mut rng = Lcg(3);
         for _ in 0..3 {
             let w: Vec<f64> = (0..40 * 4 + 4).map(|_| rng.next_f64() - 0.5).collect();
@@ -1249,6 +1245,19 @@ mod tests {
             assert_eq!(la.to_bits(), lb.to_bits());
             assert!(ga.iter().zip(&gb).all(|(a, b)| a.to_bits() == b.to_bits()));
         }
+        // Over several blocks of rows and of features, so that the parallel gather's chunks
+        // are paired across block boundaries too.
+        let (d, k) = (3 * FEATURE_BLOCK + 17, 3);
+        let (x, y) = sparse_problem(2 * ROW_BLOCK + 5, d, k, 20, 11);
+        let mut hot = objective(&x, &y, k, vec![1.0, 1.5, 0.7], 0.1);
+        let mut plain = objective(&x, &y, k, vec![1.0, 1.5, 0.7], 0.1);
+        plain.hot = FrequencyOrder::with_order(&x, (0..d as u32).collect(), k);
+        assert_ne!(hot.hot.original, plain.hot.original);
+        let w: Vec<f64> = (0..d * k + k).map(|_| rng.next_f64() - 0.5).collect();
+        let (la, ga) = hot.loss_grad(&w);
+        let (lb, gb) = plain.loss_grad(&w);
+        assert_eq!(la.to_bits(), lb.to_bits());
+        assert!(ga.iter().zip(&gb).all(|(a, b)| a.to_bits() == b.to_bits()));
     }
 
     #[test]
@@ -1326,7 +1335,7 @@ mod tests {
         let (_, x, y) = dense_problem(9, 4, 3, 7);
         let cw = vec![1.0, 2.5, 0.5];
         let alpha = 0.3;
-        let obj = objective(&x, &y, 3, cw, alpha);
+        let mut obj = objective(&x, &y, 3, cw, alpha);
         let n_params = 4 * 3 + 3;
         let mut rng = Lcg(99);
         let w: Vec<f64> = (0..n_params).map(|_| rng.next_f64() - 0.5).collect();
@@ -1671,7 +1680,7 @@ mod tests {
         // after such a point is classified as a non-finite loss.
         let x = CsrMatrix::from_rows(2, [&[(0u32, 3.0e38f32)][..], &[(1, 3.0e38)][..]]).unwrap();
         let y = [0, 1];
-        let obj = objective(&x, &y, 2, vec![1.0; 2], 0.0);
+        let mut obj = objective(&x, &y, 2, vec![1.0; 2], 0.0);
         let huge = [1e300, -1e300, 0.0, 0.0, 0.0, 0.0];
         let (loss, _) = obj.loss_grad(&huge);
         assert!(

@@ -38,7 +38,7 @@
 //! assert_eq!(detect("bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh").code, UNDETERMINED);
 //! ```
 
-use crate::text::chars;
+use crate::text::char_class;
 use whatlang::{Detector, Lang};
 
 /// How much of a text identification reads.
@@ -99,7 +99,7 @@ fn count(c: char, n: &mut Counts) {
         | '\u{750}'..='\u{77F}'
         | '\u{FB50}'..='\u{FDFF}'
         | '\u{FE70}'..='\u{FEFF}' => {
-            if chars::is_alphabetic(c) {
+            if char_class::is_alphabetic(c) {
                 n.arabic += 1;
             }
             match c {
@@ -119,7 +119,7 @@ fn count(c: char, n: &mut Counts) {
                 _ => {}
             }
         }
-        c if chars::is_alphabetic(c) => n.other += 1,
+        c if char_class::is_alphabetic(c) => n.other += 1,
         _ => {}
     }
 }
@@ -127,7 +127,7 @@ fn count(c: char, n: &mut Counts) {
 /// Words that carry no language: links, e-mail addresses, handles, hashtags' `#`, and
 /// long runs of letters and digits (wallet addresses, hashes).
 fn is_noise(word: &str) -> bool {
-    let lower = word.trim_start_matches(|c: char| !chars::is_alphanumeric(c));
+    let lower = word.trim_start_matches(|c: char| !char_class::is_alphanumeric(c));
     lower.starts_with("http")
         || lower.starts_with("www.")
         || word.contains('@')
@@ -152,7 +152,7 @@ fn somali_score(words: &[&str]) -> f64 {
     let mut total = 0usize;
     for w in words {
         let w = w
-            .trim_matches(|c: char| !chars::is_alphanumeric(c))
+            .trim_matches(|c: char| !char_class::is_alphanumeric(c))
             .to_lowercase();
         if w.is_empty() || !w.chars().all(|c| c.is_ascii_alphabetic()) {
             continue;
@@ -200,7 +200,7 @@ const ENGLISH: [&str; 52] = [
 /// The share of `list`'s words among the words of ASCII letters (with `apostrophes`, also
 /// words such as `it's`), and how many there were.
 fn function_word_share(words: &[&str], list: &[&str], apostrophes: bool) -> (usize, f64) {
-    let keep = |c: char| chars::is_alphanumeric(c) || (apostrophes && c == '\'');
+    let keep = |c: char| char_class::is_alphanumeric(c) || (apostrophes && c == '\'');
     let mut hits = 0usize;
     let mut total = 0usize;
     for w in words {

@@ -53,7 +53,7 @@ pub mod stem;
 pub mod tokenize;
 
 mod analyzer;
-mod chars;
+mod char_class;
 mod scan;
 mod span;
 

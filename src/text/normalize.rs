@@ -90,7 +90,7 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::char::{canonical_combining_class, decompose_canonical};
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
-use crate::text::chars;
+use crate::text::char_class;
 use crate::text::scan::Profile;
 use crate::text::Span;
 
@@ -582,7 +582,7 @@ impl ScriptContext {
             return ctx;
         }
         for c in text.chars() {
-            if c.is_ascii() || !chars::is_alphabetic(c) || is_lookalike(c) {
+            if c.is_ascii() || !char_class::is_alphabetic(c) || is_lookalike(c) {
                 continue;
             }
             if is_cyrillic(c) {
@@ -623,7 +623,7 @@ fn is_greek(c: char) -> bool {
 fn is_latin_letter(c: char) -> bool {
     c.is_ascii_alphabetic()
         || (matches!(c, '\u{C0}'..='\u{24F}' | '\u{1E00}'..='\u{1EFF}' | '\u{2C60}'..='\u{2C7F}' | '\u{A720}'..='\u{A7FF}')
-            && chars::is_alphabetic(c))
+            && char_class::is_alphabetic(c))
 }
 
 /// The Latin letter a Cyrillic, Greek or exotic Latin look-alike stands for.
@@ -751,12 +751,12 @@ pub fn leet(c: char) -> Option<char> {
 /// Letters, digits and combining marks.
 #[inline]
 fn is_word_char(c: char) -> bool {
-    chars::is_alphanumeric_or_mark(c)
+    char_class::is_alphanumeric_or_mark(c)
 }
 
 #[inline]
 fn is_letterish(c: char) -> bool {
-    chars::is_letter_or_mark(c)
+    char_class::is_letter_or_mark(c)
 }
 
 /// One character of the folding work buffer with its original span.
@@ -1103,7 +1103,7 @@ fn fold_confusables(items: &mut [Item], script: ScriptContext) -> bool {
                 }
             } else if is_latin_letter(c) {
                 has_latin = true;
-            } else if chars::is_alphabetic(c) {
+            } else if char_class::is_alphabetic(c) {
                 all_look = false;
             }
         }
@@ -1132,8 +1132,9 @@ fn is_spaced_sep(c: char) -> bool {
 fn spaced_runs<G: Glyph>(s: &[G], leet_on: bool, runs: &mut Vec<(usize, usize)>) {
     runs.clear();
     let n = s.len();
-    let is_elem =
-        |c: char| chars::is_alphabetic(c) || (leet_on && c.is_ascii_digit() && leet(c).is_some());
+    let is_elem = |c: char| {
+        char_class::is_alphabetic(c) || (leet_on && c.is_ascii_digit() && leet(c).is_some())
+    };
     let single_after = |k: usize| k + 1 >= n || !is_word_char(s[k + 1].ch());
     let mut i = 0;
     while i + 2 < n {
@@ -1142,12 +1143,12 @@ fn spaced_runs<G: Glyph>(s: &[G], leet_on: bool, runs: &mut Vec<(usize, usize)>)
             let sep = s[i + 1].ch();
             let mut j = i;
             let mut count = 1usize;
-            let mut letters = usize::from(chars::is_alphabetic(c));
+            let mut letters = usize::from(char_class::is_alphabetic(c));
             while j + 2 < n && s[j + 1].ch() == sep && is_elem(s[j + 2].ch()) && single_after(j + 2)
             {
                 j += 2;
                 count += 1;
-                letters += usize::from(chars::is_alphabetic(s[j].ch()));
+                letters += usize::from(char_class::is_alphabetic(s[j].ch()));
             }
             if count >= 3 && letters >= 3 && letters * 2 > count {
                 runs.push((i, j));

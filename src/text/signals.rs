@@ -90,7 +90,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::text::chars;
+use crate::text::char_class;
 use crate::text::scan::Profile;
 use crate::text::Span;
 
@@ -331,7 +331,7 @@ fn word_char_before(text: &str, i: usize) -> bool {
     text[..i]
         .chars()
         .next_back()
-        .is_some_and(|c| chars::is_alphanumeric(c) || c == '_')
+        .is_some_and(|c| char_class::is_alphanumeric(c) || c == '_')
 }
 
 /// Is the character starting at byte `i` a word character?
@@ -339,7 +339,7 @@ fn word_char_before(text: &str, i: usize) -> bool {
 fn word_char_at(text: &str, i: usize) -> bool {
     text.get(i..)
         .and_then(|s| s.chars().next())
-        .is_some_and(|c| chars::is_alphanumeric(c) || c == '_')
+        .is_some_and(|c| char_class::is_alphanumeric(c) || c == '_')
 }
 
 // ---------------------------------------------------------------------------
@@ -1330,7 +1330,7 @@ fn find_money(text: &str, out: &mut Vec<RawSignal>) {
                     || text[start..end]
                         .chars()
                         .next_back()
-                        .is_some_and(|c| !chars::is_alphanumeric(c)) =>
+                        .is_some_and(|c| !char_class::is_alphanumeric(c)) =>
             {
                 out.push(RawSignal {
                     kind: SignalKind::Money,

@@ -16,11 +16,12 @@ use unicode_normalization::char::is_combining_mark;
 const BMP: usize = 0x1_0000;
 const WORDS: usize = BMP / 64;
 
-/// One bit per BMP character, for each class.
+/// One bit per BMP character, for each class (one look-up per question).
 struct Table {
     alphabetic: Box<[u64; WORDS]>,
     alphanumeric: Box<[u64; WORDS]>,
-    mark: Box<[u64; WORDS]>,
+    letter_or_mark: Box<[u64; WORDS]>,
+    alphanumeric_or_mark: Box<[u64; WORDS]>,
 }
 
 fn table() -> &'static Table {
@@ -29,7 +30,8 @@ fn table() -> &'static Table {
         let mut t = Table {
             alphabetic: Box::new([0; WORDS]),
             alphanumeric: Box::new([0; WORDS]),
-            mark: Box::new([0; WORDS]),
+            letter_or_mark: Box::new([0; WORDS]),
+            alphanumeric_or_mark: Box::new([0; WORDS]),
         };
         // Surrogates (U+D800..U+DFFF) are not chars; their bits stay 0.
         for c in (0..BMP as u32).filter_map(char::from_u32) {
@@ -40,8 +42,11 @@ fn table() -> &'static Table {
             if c.is_alphanumeric() {
                 t.alphanumeric[w] |= bit;
             }
-            if is_combining_mark(c) {
-                t.mark[w] |= bit;
+            if c.is_alphabetic() || is_combining_mark(c) {
+                t.letter_or_mark[w] |= bit;
+            }
+            if c.is_alphanumeric() || is_combining_mark(c) {
+                t.alphanumeric_or_mark[w] |= bit;
             }
         }
         t
@@ -51,7 +56,7 @@ fn table() -> &'static Table {
 #[inline]
 fn bit(set: &[u64; WORDS], c: char) -> bool {
     let c = c as usize;
-    set[c / 64] >> (c % 64) & 1 == 1
+    (set[c / 64] >> (c % 64)) & 1 == 1
 }
 
 /// `c.is_alphabetic()`, faster for non-ASCII characters of the BMP.
@@ -84,8 +89,7 @@ pub fn is_letter_or_mark(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphabetic()
     } else if (c as usize) < BMP {
-        let t = table();
-        bit(&t.alphabetic, c) || bit(&t.mark, c)
+        bit(&table().letter_or_mark, c)
     } else {
         c.is_alphabetic() || is_combining_mark(c)
     }
@@ -97,8 +101,7 @@ pub fn is_alphanumeric_or_mark(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphanumeric()
     } else if (c as usize) < BMP {
-        let t = table();
-        bit(&t.alphanumeric, c) || bit(&t.mark, c)
+        bit(&table().alphanumeric_or_mark, c)
     } else {
         c.is_alphanumeric() || is_combining_mark(c)
     }
