@@ -75,11 +75,8 @@
 //! The column-wise gradient needs no per-block dense gradient buffers at all, so memory does not
 //! grow with the number of blocks or threads: besides the solver state (L-BFGS keeps 2 × 10
 //! history vectors and five working vectors, each `n_params · 8` bytes) a fit allocates one
-//! transposed copy of `X` (`nnz · 8 + (n_features + 1) · 8` bytes), `X`'s column indices
-//! renumbered most frequent column first (`nnz · 4 + (n_rows + 1) · 8 + n_features · 4`
-//! bytes; the forward pass reads the weights gathered into that order, one more
-//! `n_features · K · 8` bytes, so that the weights most entries use share cache lines: same
-//! sums in the same order) and the `n_rows × K` residual buffer.
+//! transposed copy of `X` (`nnz · 8 + (n_features + 1) · 8` bytes) and the `n_rows × K`
+//! residual buffer.
 //!
 //! # Example
 //!
@@ -518,14 +515,16 @@ impl ValidLogisticParams {
             .checked_add(if self.fit_intercept { n_classes } else { 0 })
             .ok_or_else(|| LogisticError::TooLarge("parameter count overflows".into()))?;
 
-        let mut objective = Objective::new(
+        let objective = Objective {
             x,
+            csc: Csc::from_csr(x)?,
             y,
-            class_weights.clone(),
-            self.alpha,
-            1.0 / y.iter().map(|&c| class_weights[c]).sum::<f64>(),
+            class_weights: class_weights.clone(),
+            alpha: self.alpha,
+            scale: 1.0 / y.iter().map(|&c| class_weights[c]).sum::<f64>(),
+            n_features,
             n_classes,
-        )?;
+        };
 
         let mut non_finite: Option<String> = None;
         progress.stage("L-BFGS", Some(self.max_iterations));
@@ -895,74 +894,10 @@ impl Csc {
     }
 }
 
-/// The columns of a training matrix renumbered most frequent first, for the forward pass.
-///
-/// The forward pass reads, for every stored entry, the feature's `k` weights: with columns
-/// in hash order the frequent features' weights lie scattered over the whole weight matrix
-/// (37 MB for the default model), and most reads miss the cache. Renumbered by how many rows
-/// use them, the weights of the features most entries use sit together at the front. The
-/// sums are taken in the same order over the same values, so the loss and gradient are
-/// bit-identical to the plain layout (a test checks it); only where the weights are read from
-/// changes, at the price of gathering them into that order once per evaluation.
-struct FrequencyOrder {
-    /// New column → original column.
-    original: Vec<u32>,
-    /// The training matrix's column indices, renumbered, entry for entry.
-    indices: Vec<u32>,
-    /// Where each row's entries start in `indices` (`n_rows + 1` offsets).
-    starts: Vec<usize>,
-    /// The weights gathered into the new order (a buffer reused by every evaluation).
-    weights: Vec<f64>,
-}
-
-impl FrequencyOrder {
-    fn new(x: &CsrMatrix, csc: &Csc, k: usize) -> Self {
-        let mut original: Vec<u32> = (0..x.n_cols() as u32).collect();
-        // Most rows first; ties in column order (sort_by_key is stable).
-        original.sort_by_key(|&j| std::cmp::Reverse(csc.col(j as usize).0.len()));
-        Self::with_order(x, original, k)
-    }
-
-    /// `original` (new column → original column) as the order.
-    fn with_order(x: &CsrMatrix, original: Vec<u32>, k: usize) -> Self {
-        let n = x.n_cols();
-        let mut new_of = vec![0u32; n];
-        for (q, &j) in original.iter().enumerate() {
-            new_of[j as usize] = q as u32;
-        }
-        let mut indices = Vec::with_capacity(x.nnz());
-        let mut starts = Vec::with_capacity(x.n_rows() + 1);
-        starts.push(0);
-        for row in x.rows() {
-            indices.extend(row.indices.iter().map(|&j| new_of[j as usize]));
-            starts.push(indices.len());
-        }
-        FrequencyOrder {
-            original,
-            indices,
-            starts,
-            weights: vec![0.0; n * k],
-        }
-    }
-
-    /// `wmat` (feature-major, `k` per feature) gathered into the new column order.
-    fn gather(&self, wmat: &[f64], k: usize, into: &mut [f64]) {
-        into.par_chunks_mut(FEATURE_BLOCK * k)
-            .zip(self.original.par_chunks(FEATURE_BLOCK))
-            .for_each(|(out, cols)| {
-                for (o, &j) in out.chunks_mut(k).zip(cols) {
-                    let j = j as usize;
-                    o.copy_from_slice(&wmat[j * k..(j + 1) * k]);
-                }
-            });
-    }
-}
-
 /// The training objective over one data set.
 struct Objective<'a> {
     x: &'a CsrMatrix,
     csc: Csc,
-    hot: FrequencyOrder,
     y: &'a [usize],
     class_weights: Vec<f64>,
     alpha: f64,
@@ -973,52 +908,24 @@ struct Objective<'a> {
     n_classes: usize,
 }
 
-impl<'a> Objective<'a> {
-    fn new(
-        x: &'a CsrMatrix,
-        y: &'a [usize],
-        class_weights: Vec<f64>,
-        alpha: f64,
-        scale: f64,
-        n_classes: usize,
-    ) -> Result<Self, LogisticError> {
-        let csc = Csc::from_csr(x)?;
-        let hot = FrequencyOrder::new(x, &csc, n_classes);
-        Ok(Objective {
-            x,
-            csc,
-            hot,
-            y,
-            class_weights,
-            alpha,
-            scale,
-            n_features: x.n_cols(),
-            n_classes,
-        })
-    }
-
+impl Objective<'_> {
     /// Loss and gradient at `w` (layout: `W` feature-major, then the intercept if present).
     /// Deterministic for any rayon pool size.
     #[cfg(test)]
-    fn loss_grad(&mut self, w: &[f64]) -> (f64, Vec<f64>) {
+    fn loss_grad(&self, w: &[f64]) -> (f64, Vec<f64>) {
         let mut grad = vec![0.0; w.len()];
         let loss = self.loss_grad_into(w, &mut grad);
         (loss, grad)
     }
 
     /// [`Self::loss_grad`] into a caller's gradient buffer (`grad.len() == w.len()`).
-    fn loss_grad_into(&mut self, w: &[f64], grad: &mut [f64]) -> f64 {
+    fn loss_grad_into(&self, w: &[f64], grad: &mut [f64]) -> f64 {
         let k = self.n_classes;
         let n_weights = self.n_features * k;
         let (wmat, b) = w.split_at(n_weights);
         let n = self.x.n_rows();
 
-        // Phase 1: rows → residuals, loss and intercept partials, in fixed blocks, reading
-        // the weights in the hot-first order.
-        let mut hot_weights = std::mem::take(&mut self.hot.weights);
-        hot_weights.resize(n_weights, 0.0);
-        self.hot.gather(wmat, k, &mut hot_weights);
-        let whot = &hot_weights;
+        // Phase 1: rows → residuals, loss and intercept partials, in fixed blocks.
         let mut resid = vec![0.0f64; n * k];
         let partials: Vec<(f64, Vec<f64>)> = resid
             .par_chunks_mut(ROW_BLOCK * k)
@@ -1035,10 +942,9 @@ impl<'a> Objective<'a> {
                     } else {
                         z.copy_from_slice(b);
                     }
-                    let entries = &self.hot.indices[self.hot.starts[i]..self.hot.starts[i + 1]];
-                    for (&q, &v) in entries.iter().zip(self.x.row(i).data) {
-                        let (q, v) = (q as usize, f64::from(v));
-                        for (zc, &wc) in z.iter_mut().zip(&whot[q * k..(q + 1) * k]) {
+                    for (j, v) in self.x.row(i).iter() {
+                        let v = f64::from(v);
+                        for (zc, &wc) in z.iter_mut().zip(&wmat[j * k..(j + 1) * k]) {
                             *zc += v * wc;
                         }
                     }
@@ -1056,7 +962,6 @@ impl<'a> Objective<'a> {
                 (loss, bsum)
             })
             .collect();
-        self.hot.weights = hot_weights;
 
         // Phase 2: features → Xᵀ R + alpha W, one feature per inner loop, in fixed blocks.
         grad.fill(0.0);
@@ -1205,59 +1110,16 @@ mod tests {
         cw: Vec<f64>,
         alpha: f64,
     ) -> Objective<'a> {
-        Objective::new(x, y, cw, alpha, 1.0, k).unwrap()
-    }
-
-    /// The hot-first order changes where the forward pass reads weights from, not what it
-    /// sums or in which order: loss and gradient are bit-identical to the plain order.
-    #[test]
-    fn the_hot_first_order_gives_bit_identical_loss_and_gradient() {
-        let (_, x, y) = dense_problem(300, 40, 4, 7);
-        let y = &y;
-        // Thin some columns out so that the columns' row counts differ and the order moves.
-        let rows: Vec<Vec<(u32, f32)>> = x
-            .rows()
-            .enumerate()
-            .map(|(i, row)| {
-                row.iter()
-                    .filter(|&(j, _)| j % 3 != 0 || (i + j) % 5 == 0)
-                    .map(|(j, v)| (j as u32, v))
-                    .collect()
-            })
-            .collect();
-        let x = CsrMatrix::from_rows(40, rows.iter().map(|r| r.as_slice())).unwrap();
-        let mut hot = objective(&x, y, 4, vec![1.0, 2.0, 0.5, 1.0], 0.3);
-        assert!(
-            hot.hot
-                .original
-                .iter()
-                .enumerate()
-                .any(|(q, &j)| q != j as usize),
-            "the test needs an order that differs from the columns'"
-        );
-        let mut plain = objective(&x, y, 4, vec![1.0, 2.0, 0.5, 1.0], 0.3);
-        plain.hot = FrequencyOrder::with_order(&x, (0..40).collect(), 4);
-        let mut rng = Lcg(3);
-        for _ in 0..3 {
-            let w: Vec<f64> = (0..40 * 4 + 4).map(|_| rng.next_f64() - 0.5).collect();
-            let (la, ga) = hot.loss_grad(&w);
-            let (lb, gb) = plain.loss_grad(&w);
-            assert_eq!(la.to_bits(), lb.to_bits());
-            assert!(ga.iter().zip(&gb).all(|(a, b)| a.to_bits() == b.to_bits()));
+        Objective {
+            x,
+            csc: Csc::from_csr(x).unwrap(),
+            y,
+            class_weights: cw,
+            alpha,
+            scale: 1.0,
+            n_features: x.n_cols(),
+            n_classes: k,
         }
-        // Over several blocks of rows and of features, so that the parallel gather's chunks
-        // are paired across block boundaries too.
-        let (d, k) = (3 * FEATURE_BLOCK + 17, 3);
-        let (x, y) = sparse_problem(2 * ROW_BLOCK + 5, d, k, 20, 11);
-        let mut hot = objective(&x, &y, k, vec![1.0, 1.5, 0.7], 0.1);
-        let mut plain = objective(&x, &y, k, vec![1.0, 1.5, 0.7], 0.1);
-        plain.hot = FrequencyOrder::with_order(&x, (0..d as u32).collect(), k);
-        assert_ne!(hot.hot.original, plain.hot.original);
-        let w: Vec<f64> = (0..d * k + k).map(|_| rng.next_f64() - 0.5).collect();
-        let (la, ga) = hot.loss_grad(&w);
-        let (lb, gb) = plain.loss_grad(&w);
-        assert_eq!(la.to_bits(), lb.to_bits());
-        assert!(ga.iter().zip(&gb).all(|(a, b)| a.to_bits() == b.to_bits()));
     }
 
     #[test]
@@ -1335,7 +1197,7 @@ mod tests {
         let (_, x, y) = dense_problem(9, 4, 3, 7);
         let cw = vec![1.0, 2.5, 0.5];
         let alpha = 0.3;
-        let mut obj = objective(&x, &y, 3, cw, alpha);
+        let obj = objective(&x, &y, 3, cw, alpha);
         let n_params = 4 * 3 + 3;
         let mut rng = Lcg(99);
         let w: Vec<f64> = (0..n_params).map(|_| rng.next_f64() - 0.5).collect();
@@ -1680,7 +1542,7 @@ mod tests {
         // after such a point is classified as a non-finite loss.
         let x = CsrMatrix::from_rows(2, [&[(0u32, 3.0e38f32)][..], &[(1, 3.0e38)][..]]).unwrap();
         let y = [0, 1];
-        let mut obj = objective(&x, &y, 2, vec![1.0; 2], 0.0);
+        let obj = objective(&x, &y, 2, vec![1.0; 2], 0.0);
         let huge = [1e300, -1e300, 0.0, 0.0, 0.0, 0.0];
         let (loss, _) = obj.loss_grad(&huge);
         assert!(
