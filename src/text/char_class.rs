@@ -16,95 +16,97 @@ use unicode_normalization::char::is_combining_mark;
 const BMP: usize = 0x1_0000;
 const WORDS: usize = BMP / 64;
 
-/// One bit per BMP character, for each class (one look-up per question).
-struct Table {
-    alphabetic: Box<[u64; WORDS]>,
-    alphanumeric: Box<[u64; WORDS]>,
-    letter_or_mark: Box<[u64; WORDS]>,
-    alphanumeric_or_mark: Box<[u64; WORDS]>,
+/// The classes, each defined once by the standard library's answers.
+#[derive(Clone, Copy)]
+enum Class {
+    Alphabetic,
+    Alphanumeric,
+    LetterOrMark,
+    AlphanumericOrMark,
 }
 
-fn table() -> &'static Table {
-    static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut t = Table {
-            alphabetic: Box::new([0; WORDS]),
-            alphanumeric: Box::new([0; WORDS]),
-            letter_or_mark: Box::new([0; WORDS]),
-            alphanumeric_or_mark: Box::new([0; WORDS]),
-        };
-        // Surrogates (U+D800..U+DFFF) are not chars; their bits stay 0.
-        for c in (0..BMP as u32).filter_map(char::from_u32) {
-            let (w, bit) = (c as usize / 64, 1u64 << (c as usize % 64));
-            if c.is_alphabetic() {
-                t.alphabetic[w] |= bit;
-            }
-            if c.is_alphanumeric() {
-                t.alphanumeric[w] |= bit;
-            }
-            if c.is_alphabetic() || is_combining_mark(c) {
-                t.letter_or_mark[w] |= bit;
-            }
-            if c.is_alphanumeric() || is_combining_mark(c) {
-                t.alphanumeric_or_mark[w] |= bit;
-            }
+impl Class {
+    const ALL: [Class; 4] = [
+        Class::Alphabetic,
+        Class::Alphanumeric,
+        Class::LetterOrMark,
+        Class::AlphanumericOrMark,
+    ];
+
+    /// The definition (what the table holds for the BMP).
+    fn of(self, c: char) -> bool {
+        match self {
+            Class::Alphabetic => c.is_alphabetic(),
+            Class::Alphanumeric => c.is_alphanumeric(),
+            Class::LetterOrMark => c.is_alphabetic() || is_combining_mark(c),
+            Class::AlphanumericOrMark => c.is_alphanumeric() || is_combining_mark(c),
         }
-        t
-    })
+    }
+
+    /// The same for an ASCII character (no combining mark is ASCII).
+    #[inline]
+    fn of_ascii(self, c: char) -> bool {
+        match self {
+            Class::Alphabetic | Class::LetterOrMark => c.is_ascii_alphabetic(),
+            Class::Alphanumeric | Class::AlphanumericOrMark => c.is_ascii_alphanumeric(),
+        }
+    }
+
+    /// `self.of(c)`: ASCII answered directly, the BMP from the table, the rest by definition.
+    #[inline]
+    fn contains(self, c: char) -> bool {
+        if c.is_ascii() {
+            self.of_ascii(c)
+        } else if (c as usize) < BMP {
+            let set = &table()[self as usize];
+            let c = c as usize;
+            (set[c / 64] >> (c % 64)) & 1 == 1
+        } else {
+            self.of(c)
+        }
+    }
 }
 
-#[inline]
-fn bit(set: &[u64; WORDS], c: char) -> bool {
-    let c = c as usize;
-    (set[c / 64] >> (c % 64)) & 1 == 1
+/// One bit per BMP character for each [`Class`], in `Class::ALL` order (one look-up per
+/// question).
+fn table() -> &'static [Box<[u64; WORDS]>; 4] {
+    static TABLE: OnceLock<[Box<[u64; WORDS]>; 4]> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        Class::ALL.map(|class| {
+            let mut set = Box::new([0u64; WORDS]);
+            // Surrogates (U+D800..U+DFFF) are not chars; their bits stay 0.
+            for c in (0..BMP as u32).filter_map(char::from_u32) {
+                if class.of(c) {
+                    set[c as usize / 64] |= 1 << (c as usize % 64);
+                }
+            }
+            set
+        })
+    })
 }
 
 /// `c.is_alphabetic()`, faster for non-ASCII characters of the BMP.
 #[inline]
 pub fn is_alphabetic(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphabetic()
-    } else if (c as usize) < BMP {
-        bit(&table().alphabetic, c)
-    } else {
-        c.is_alphabetic()
-    }
+    Class::Alphabetic.contains(c)
 }
 
 /// `c.is_alphanumeric()`, faster for non-ASCII characters of the BMP.
 #[inline]
 pub fn is_alphanumeric(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphanumeric()
-    } else if (c as usize) < BMP {
-        bit(&table().alphanumeric, c)
-    } else {
-        c.is_alphanumeric()
-    }
+    Class::Alphanumeric.contains(c)
 }
 
 /// Alphabetic or a combining mark (a letter with its accents and vowel signs).
 #[inline]
 pub fn is_letter_or_mark(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphabetic()
-    } else if (c as usize) < BMP {
-        bit(&table().letter_or_mark, c)
-    } else {
-        c.is_alphabetic() || is_combining_mark(c)
-    }
+    Class::LetterOrMark.contains(c)
 }
 
 /// Alphanumeric or a combining mark.
 #[inline]
 pub fn is_alphanumeric_or_mark(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphanumeric()
-    } else if (c as usize) < BMP {
-        bit(&table().alphanumeric_or_mark, c)
-    } else {
-        c.is_alphanumeric() || is_combining_mark(c)
-    }
+    Class::AlphanumericOrMark.contains(c)
 }
 
 #[cfg(test)]
