@@ -85,4 +85,5 @@ def main():
             for t in dis:
                 f.write(f"{t}\t{p1[t]}\t{p2[t]}\t{texts[t]}\n")
 
-main()
+if __name__ == "__main__":
+    main()

@@ -13,22 +13,12 @@ disagreement, which must equal the adjudicated rows.
 
 No dependency beyond the Python standard library.
 """
-import collections
 import csv
 import json
 import os
 import sys
 
-CLASSES = ["appeal", "propaganda", "reporting", "benign"]
-
-
-def kappa(pairs):
-    n = len(pairs)
-    po = sum(a == b for a, b in pairs) / n
-    ca = collections.Counter(a for a, _ in pairs)
-    cb = collections.Counter(b for _, b in pairs)
-    pe = sum(ca[c] * cb[c] for c in CLASSES) / (n * n)
-    return po, (po - pe) / (1 - pe)
+from agreement import CLASSES, kappa  # the Fifth Tribe passes' tool: one kappa for both
 
 
 def read_pass(path):
