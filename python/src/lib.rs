@@ -265,7 +265,8 @@ impl Model {
         Ok(Model {
             inner: Arc::new(inner),
             shown,
-            sha256: redflag::bundle::checksum(bytes).map_err(py_err)?,
+            // The bytes were written by this process just now: no need to hash them again.
+            sha256: redflag::bundle::stored_checksum(bytes).map_err(py_err)?,
             file_sha256: redflag::bundle::file_checksum(bytes),
             bytes: bytes.len(),
             format_version: redflag::bundle::format_version(bytes).map_err(py_err)?,

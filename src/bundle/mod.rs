@@ -450,6 +450,18 @@ pub fn checksum(bytes: &[u8]) -> Result<String> {
     Ok(hex(&bytes[20..52]))
 }
 
+/// The payload checksum stored in a model file's fixed header (hex), as [`checksum`] gives
+/// it, without hashing the payload to verify it: for bytes already verified by
+/// [`read_header`], [`read_model`] or [`open_model`], or just written by [`write_model`]
+/// in this process. Magic, version and length are still checked.
+pub fn stored_checksum(bytes: &[u8]) -> Result<String> {
+    if bytes.is_empty() {
+        return Err(ModelFileError::NoDefaultModel.into());
+    }
+    envelope(bytes)?;
+    Ok(hex(&bytes[20..52]))
+}
+
 /// The SHA-256 of a whole model file (hex), what `sha256sum` prints for it; the stored
 /// [`checksum`] covers the payload only.
 pub fn file_checksum(bytes: &[u8]) -> String {
@@ -753,6 +765,9 @@ mod tests {
         assert_eq!(opened.format_version, format_version(&bytes).unwrap());
         assert_eq!(opened.format_version, FORMAT_VERSION);
         assert_eq!(write_model(&opened.model).unwrap(), bytes);
+        // The stored checksum is the verified one, read without hashing: a damaged payload
+        // still shows it (only verification notices), a damaged envelope does not.
+        assert_eq!(stored_checksum(&bytes).unwrap(), opened.sha256);
         let mut damaged = bytes;
         let last = damaged.len() - 1;
         damaged[last] ^= 1;
@@ -760,6 +775,9 @@ mod tests {
             open_model(&damaged).unwrap_err().into_kind(),
             crate::ErrorKind::ModelFile(ModelFileError::ChecksumMismatch { .. })
         ));
+        assert_eq!(stored_checksum(&damaged).unwrap(), opened.sha256);
+        assert!(stored_checksum(&damaged[..30]).is_err());
+        assert!(stored_checksum(b"not a model file at all").is_err());
         // The embedded model's whole-file hash is cached, and is the hash of its bytes.
         let embedded = file_checksum(DEFAULT_MODEL);
         let copy = DEFAULT_MODEL.to_vec(); // not the embedded memory: hashed, not cached

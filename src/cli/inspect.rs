@@ -10,10 +10,10 @@ use super::EXIT_OK;
 pub fn run(args: InspectArgs) -> anyhow::Result<u8> {
     let (name, bytes) = super::model_bytes(args.model.as_deref())?;
     let bytes: &[u8] = &bytes;
-    let checksum =
-        redflag::bundle::checksum(bytes).with_context(|| format!("cannot use model {name}"))?;
+    // `read_header` verifies the payload's checksum once; the stored one is then read as is.
     let header =
         redflag::bundle::read_header(bytes).with_context(|| format!("cannot use model {name}"))?;
+    let checksum = redflag::bundle::stored_checksum(bytes)?;
     let out = serde_json::json!({
         "model": name,
         "bytes": bytes.len(),
