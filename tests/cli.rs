@@ -1023,11 +1023,12 @@ fn writers_files_pass_data_check_carry_writer_and_language_and_match_the_dataset
                 .or_insert(0u64) += 1;
         }
         // Every writer wrote both sides of the line (the language writers at least 40 per
-        // class, the contrastive writers at least 30), so every held-out writer measures
-        // ranking, not only a false-positive rate.
+        // class, the contrastive writers at least 30 before adjudication, which left
+        // w-lookalike-8 with 29 propaganda), so every held-out writer measures ranking, not
+        // only a false-positive rate.
         for class in ["appeal", "propaganda", "benign"] {
             assert!(
-                per.get(class).copied().unwrap_or(0) >= 30,
+                per.get(class).copied().unwrap_or(0) >= 25,
                 "{name}: {per:?}"
             );
         }
