@@ -1362,6 +1362,80 @@ fn cv_reports_mean_and_std_per_metric() {
 }
 
 #[test]
+fn cv_value_folds_leave_writers_out_a_fold_at_a_time_and_score_each_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = fixture_config(dir.path());
+    let public = fixture("train.jsonl");
+    let writers = fixture("writers.jsonl");
+    let cv = |k: &str, out: &Path| {
+        run(
+            &[
+                "cv",
+                "--data",
+                public.to_str().unwrap(),
+                writers.to_str().unwrap(),
+                "--config",
+                config.to_str().unwrap(),
+                "--leave-one-out",
+                "writer",
+                "--value-folds",
+                k,
+                "--out",
+                out.to_str().unwrap(),
+                "--resamples",
+                "0",
+                "--json",
+            ],
+            None,
+        )
+    };
+    let out = dir.path().join("lowo");
+    let o = cv("2", &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let l = &v["leave_one_out"];
+    assert_eq!(l["value_folds"], 2);
+    // Sorted writers dealt round-robin: w1 and w3 in fold 1, w2 in fold 2; each writer is
+    // reported on its own, trained without its whole fold.
+    let folds = l["folds"].as_array().unwrap();
+    let got: Vec<(&str, u64, u64)> = folds
+        .iter()
+        .map(|f| {
+            (
+                f["value"].as_str().unwrap(),
+                f["train"].as_u64().unwrap(),
+                f["test"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [("w1", 23 + 6, 6), ("w2", 23 + 12, 6), ("w3", 23 + 6, 6)]
+    );
+    assert!(stderr(&o).contains("fold 1/2: leaving out writer \"w1, w3\""));
+    assert!(stderr(&o).contains("fold 2/2: leaving out writer \"w2\""));
+    // Every writer's record is scored exactly once.
+    let predictions = std::fs::read_to_string(out.join("predictions.jsonl")).unwrap();
+    let mut ids: Vec<String> = predictions
+        .lines()
+        .map(|l| {
+            let r: serde_json::Value = serde_json::from_str(l).unwrap();
+            r["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), 18);
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 18);
+    let md = std::fs::read_to_string(out.join("lowo.md")).unwrap();
+    assert!(md.contains("3 values dealt into 2 folds"), "{md}");
+    // As many folds as writers is plain leave-one-out: refused, to keep one spelling.
+    let o = cv("3", &dir.path().join("lowo3"));
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--value-folds 3"), "{}", stderr(&o));
+}
+
+#[test]
 fn cv_leaves_one_writer_out_groups_by_writer_and_train_takes_its_predictions() {
     let dir = tempfile::tempdir().unwrap();
     let config = fixture_config(dir.path());

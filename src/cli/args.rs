@@ -175,6 +175,12 @@ pub struct CvArgs {
     /// time and never tested.
     #[arg(long, value_name = "FIELD", conflicts_with = "group_by")]
     pub leave_one_out: Option<String>,
+    /// With --leave-one-out: deal the distinct values (in sorted order, round-robin) into K
+    /// folds and leave a whole fold out at a time, K trainings instead of one per value.
+    /// Every value is still scored only by a model that never saw it (nor the other values
+    /// of its fold, so the figures are somewhat lower than one training per value gives).
+    #[arg(long, value_name = "K", requires = "leave_one_out")]
+    pub value_folds: Option<usize>,
     /// With --leave-one-out: write lowo.json (per-value figures and the evaluation report
     /// of the pooled held-out predictions), lowo.md and predictions.jsonl into this folder.
     #[arg(long, value_name = "DIR", requires = "leave_one_out")]

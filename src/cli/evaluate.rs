@@ -256,14 +256,22 @@ fn leave_one_out(
     bar: &super::progress::StageBar,
 ) -> anyhow::Result<u8> {
     let started = std::time::Instant::now();
-    let (report, pooled, order) = eval::leave_one_out(config, records, field, |v, i, n| {
-        bar.set_prefix(format!("fold {}/{n} ({v})", i + 1));
-        bar.println(&format!(
-            "redflag: [{:.0} s] fold {}/{n}: leaving out {field} {v:?}",
-            started.elapsed().as_secs_f64(),
-            i + 1
-        ))
-    })?;
+    let (report, pooled, order) =
+        eval::leave_one_out(config, records, field, args.value_folds, |v, i, n| {
+            bar.set_prefix(format!("fold {}/{n} ({v})", i + 1));
+            bar.println(&format!(
+                "redflag: [{:.0} s] fold {}/{n}: leaving out {field} {v:?}",
+                started.elapsed().as_secs_f64(),
+                i + 1
+            ))
+        })?;
+    let how = match report.value_folds {
+        None => format!("one fold per {field}"),
+        Some(k) => format!(
+            "the {} values dealt into {k} folds, one fold left out at a time",
+            report.folds.len()
+        ),
+    };
     bar.finish();
     let opts = EvalOptions {
         resamples: args.labeled.resamples,
@@ -274,8 +282,7 @@ fn leave_one_out(
     info.insert(
         "evaluation".to_string(),
         serde_json::Value::String(format!(
-            "leave one {field} out: {} folds; {} records without a {field} trained in every fold",
-            report.folds.len(),
+            "leave one {field} out ({how}); {} records without a {field} trained in every fold",
             report.always_trained
         )),
     );
@@ -283,7 +290,7 @@ fn leave_one_out(
     let mut md = format!(
         "# Leave one `{field}` out
 
-Each row trains on every record except those of one {field} (records without a {field}, {} of them, are in training every time) and tests on that {field}'s records.
+Each row tests on one {field}'s records with a model trained without them ({how}; records without a {field}, {} of them, are in training every time).
 
 | {field} | train | test | appeal AP | propaganda AP | review precision | review recall | benign review rate |
 |---|---:|---:|---:|---:|---:|---:|---:|

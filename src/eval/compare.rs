@@ -127,6 +127,11 @@ pub struct LeaveOneOutReport {
     pub field: String,
     /// Records without the field: in training every time, never tested.
     pub always_trained: usize,
+    /// `Some(k)` when the values were left out k folds at a time (every value still scored
+    /// only by a model that never saw it, but trained without the other values of its fold
+    /// too); `None` for one training per value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_folds: Option<usize>,
     /// Per held-out value, in order.
     pub folds: Vec<HeldOut>,
 }
@@ -135,12 +140,20 @@ pub struct LeaveOneOutReport {
 /// value, trains `config` on every record without that value (records that lack the field
 /// altogether, such as public corpora, are in training every time) and scores the records
 /// with it. Returns the per-value report and the pooled held-out scores, in fold order
-/// (the records of the first value, then the second, ...), with the records' indices.
-/// `progress(value, i, n)` is called before each fold.
+/// (the records of the first fold's values, then the second's, ...), with the records'
+/// indices. `progress(values, i, n)` is called before each fold.
+///
+/// With `value_folds = Some(k)` (k ≥ 2, fewer than the values), the distinct values, in
+/// sorted order, are dealt round-robin into k folds (so values with neighbouring names, such
+/// as one writer's second and third rounds, fall into different folds) and each fold is left
+/// out as a whole: k trainings instead of one per value. Every value's records are still
+/// scored only by a model that never saw that value; the model also missed the other values
+/// of its fold, so the figures are somewhat lower than one training per value would give.
 pub fn leave_one_out(
     config: &ValidTrainConfig,
     records: &[LabeledRecord],
     field: &str,
+    value_folds: Option<usize>,
     mut progress: impl FnMut(&str, usize, usize),
 ) -> Result<(LeaveOneOutReport, Scored, Vec<usize>)> {
     let value_of = |r: &LabeledRecord| -> Result<Option<String>> {
@@ -171,40 +184,70 @@ pub fn leave_one_out(
             distinct.len()
         )));
     }
-    let mut folds = Vec::with_capacity(distinct.len());
-    let mut parts = Vec::with_capacity(distinct.len());
+    let k = match value_folds {
+        None => distinct.len(),
+        Some(k) if k >= 2 && k < distinct.len() => k,
+        Some(k) => return Err(Error::config(format!(
+            "--value-folds {k}: use at least 2 and fewer than the {} distinct values of `{field}`",
+            distinct.len()
+        ))),
+    };
+    // Fold of each distinct value (index into `distinct`), and of each record (None: always
+    // trained).
+    let value_index: BTreeMap<&str, usize> = distinct
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.as_str(), i))
+        .collect();
+    let record_value: Vec<Option<usize>> = values
+        .iter()
+        .map(|v| v.as_deref().map(|v| value_index[v]))
+        .collect();
+    let mut held: Vec<Option<HeldOut>> = vec![None; distinct.len()];
+    let mut parts = Vec::with_capacity(k);
     let mut order = Vec::new();
-    for (i, v) in distinct.iter().enumerate() {
-        progress(v, i, distinct.len());
+    for fold in 0..k {
+        let fold_values: Vec<usize> = (fold..distinct.len()).step_by(k).collect();
+        let names: Vec<&str> = fold_values.iter().map(|&i| distinct[i].as_str()).collect();
+        progress(&names.join(", "), fold, k);
         let (test_idx, train_idx): (Vec<usize>, Vec<usize>) =
-            (0..records.len()).partition(|&j| values[j].as_deref() == Some(v.as_str()));
+            (0..records.len()).partition(|&j| record_value[j].is_some_and(|i| i % k == fold));
         let train: Vec<LabeledRecord> = train_idx.iter().map(|&j| records[j].clone()).collect();
         let test: Vec<LabeledRecord> = test_idx.iter().map(|&j| records[j].clone()).collect();
         let model = config.fit(&train)?;
         let scored = Scored::new_with_progress(&model, &test, config.progress())?;
-        let all: Vec<usize> = (0..scored.len()).collect();
-        let metrics = default_metrics(&scored)
-            .into_iter()
-            .map(|m| {
-                let v = scored.metric(&m, &all);
-                (m, v)
-            })
-            .collect();
-        folds.push(HeldOut {
-            value: v.clone(),
-            train: train.len(),
-            test: test.len(),
-            metrics,
-        });
+        for &vi in &fold_values {
+            let idx: Vec<usize> = (0..test_idx.len())
+                .filter(|&t| record_value[test_idx[t]] == Some(vi))
+                .collect();
+            let metrics = default_metrics(&scored)
+                .into_iter()
+                .map(|m| {
+                    let v = scored.metric(&m, &idx);
+                    (m, v)
+                })
+                .collect();
+            held[vi] = Some(HeldOut {
+                value: distinct[vi].clone(),
+                train: train.len(),
+                test: idx.len(),
+                metrics,
+            });
+        }
         parts.push(scored);
         order.extend(test_idx);
     }
+    let folds: Vec<HeldOut> = held
+        .into_iter()
+        .map(|h| h.expect("every value falls in one fold"))
+        .collect();
     let always_trained = values.iter().filter(|v| v.is_none()).count();
     let pooled = Scored::concat(parts)?;
     Ok((
         LeaveOneOutReport {
             field: field.to_string(),
             always_trained,
+            value_folds,
             folds,
         },
         pooled,
