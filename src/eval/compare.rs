@@ -187,10 +187,12 @@ pub fn leave_one_out(
     let k = match value_folds {
         None => distinct.len(),
         Some(k) if k >= 2 && k < distinct.len() => k,
-        Some(k) => return Err(Error::config(format!(
+        Some(k) => {
+            return Err(Error::config(format!(
             "--value-folds {k}: use at least 2 and fewer than the {} distinct values of `{field}`",
             distinct.len()
-        ))),
+        )))
+        }
     };
     // Fold of each distinct value (index into `distinct`), and of each record (None: always
     // trained).
